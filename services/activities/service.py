@@ -1,0 +1,6 @@
+"""The activities service (see DESIGN.md §3). Not built yet: it starts, connects and answers health."""
+from carekit.service import CareService
+
+
+class ActivitiesService(CareService):
+    name = "activities"

@@ -1,0 +1,109 @@
+"""Every setting a service reads, from environment variables, validated in one place.
+
+A service refuses to start when a setting is missing or malformed, and the error names it.
+"""
+import base64
+import binascii
+import os
+from urllib.parse import urlparse
+
+from marshmallow import Schema, ValidationError, fields, validate, validates, EXCLUDE
+
+SERVICE_NAMES = ("registry", "pairing", "activities", "notifications", "reporting", "gateway")
+
+# Only for a developer's machine: production (CARE_ENV=production) must set its own key.
+DEVELOPMENT_PII_KEY = base64.urlsafe_b64encode(b"care-network-dev-only-not-secret").decode()
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names it."""
+
+
+def _uri_with_scheme(*schemes):
+    def check(value):
+        parsed = urlparse(value)
+        if parsed.scheme not in schemes or not parsed.hostname:
+            raise ValidationError(
+                "must be a URI like {}://host[:port]/...".format(schemes[0]))
+    return check
+
+
+def _delays(value):
+    try:
+        delays = [int(part) for part in value.split(",") if part.strip()]
+    except ValueError:
+        raise ValidationError("must be comma-separated milliseconds, e.g. 1000,5000,30000")
+    if not delays or any(d <= 0 for d in delays):
+        raise ValidationError("must list at least one positive delay in milliseconds")
+
+
+class SettingsSchema(Schema):
+    """Environment variable name -> validated value. Defaults suit a developer machine."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    CARE_ENV = fields.String(load_default="development",
+                             validate=validate.OneOf(["development", "test", "production"]))
+    AMQP_URI = fields.String(load_default="amqp://guest:guest@127.0.0.1:5672//",
+                             validate=_uri_with_scheme("amqp", "amqps", "pyamqp"))
+    MONGO_URI = fields.String(load_default="mongodb://127.0.0.1:27017/",
+                              validate=_uri_with_scheme("mongodb", "mongodb+srv"))
+    MONGO_DATABASE = fields.String(load_default=None, allow_none=True,
+                                   validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,60}$"))
+    PII_ENCRYPTION_KEY = fields.String(load_default=None, allow_none=True)
+    LOG_LEVEL = fields.String(load_default="INFO",
+                              validate=validate.OneOf(["DEBUG", "INFO", "WARNING", "ERROR"]))
+    EVENT_RETRY_DELAYS_MS = fields.String(load_default="1000,5000,30000", validate=_delays)
+    OUTBOX_POLL_SECONDS = fields.Float(load_default=1.0, validate=validate.Range(min=0.01, max=60))
+    OUTBOX_BATCH_SIZE = fields.Integer(load_default=200, validate=validate.Range(min=1, max=5000))
+    SUBSCRIBER_MODULES = fields.String(load_default="")
+    MAX_WORKERS = fields.Integer(load_default=10, validate=validate.Range(min=1, max=200))
+    STOP_GRACE_SECONDS = fields.Float(load_default=20, validate=validate.Range(min=1, max=600))
+    METRICS_PORT = fields.Integer(load_default=0, validate=validate.Range(min=0, max=65535))
+    GATEWAY_PORT = fields.Integer(load_default=8000, validate=validate.Range(min=1, max=65535))
+
+    @validates("PII_ENCRYPTION_KEY")
+    def _fernet_key(self, value, **kwargs):
+        if value is None:
+            return
+        try:
+            raw = base64.urlsafe_b64decode(value.encode())
+        except (binascii.Error, ValueError):
+            raw = b""
+        if len(raw) != 32:
+            raise ValidationError("must be 32 url-safe base64-encoded bytes "
+                                  "(python -c 'from cryptography.fernet import Fernet; "
+                                  "print(Fernet.generate_key().decode())')")
+
+
+def load_settings(service_name, environ=None):
+    """Read and check every setting; return the nameko config dict for `service_name`."""
+    if service_name not in SERVICE_NAMES:
+        raise ConfigError("unknown service {!r}; expected one of {}".format(
+            service_name, ", ".join(SERVICE_NAMES)))
+    environ = os.environ if environ is None else environ
+    raw = {key: environ[key] for key in SettingsSchema().fields if key in environ}
+    try:
+        settings = SettingsSchema().load(raw)
+    except ValidationError as exc:
+        problems = "; ".join("{}: {}".format(name, " ".join(map(str, msgs)))
+                             for name, msgs in sorted(exc.messages.items()))
+        raise ConfigError("invalid configuration for {}: {}".format(service_name, problems))
+    if settings["PII_ENCRYPTION_KEY"] is None:
+        if settings["CARE_ENV"] == "production":
+            raise ConfigError("invalid configuration for {}: PII_ENCRYPTION_KEY: required when "
+                              "CARE_ENV=production".format(service_name))
+        settings["PII_ENCRYPTION_KEY"] = DEVELOPMENT_PII_KEY
+    if not settings["MONGO_DATABASE"]:
+        settings["MONGO_DATABASE"] = "care_{}".format(service_name)
+    settings["SERVICE_NAME"] = service_name
+    settings["max_workers"] = settings["MAX_WORKERS"]
+    return settings
+
+
+def retry_delays_ms(config):
+    """Backoff delays (ms) for a failing event handler; their count is the retry limit."""
+    value = config.get("EVENT_RETRY_DELAYS_MS", SettingsSchema().fields[
+        "EVENT_RETRY_DELAYS_MS"].load_default)
+    return [int(part) for part in str(value).split(",") if part.strip()]

@@ -1,0 +1,1 @@
+"""Event schemas, one module per publishing service (the public contract)."""

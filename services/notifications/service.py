@@ -1,0 +1,6 @@
+"""The notifications service (see DESIGN.md §3). Not built yet: it starts, connects and answers health."""
+from carekit.service import CareService
+
+
+class NotificationsService(CareService):
+    name = "notifications"

@@ -1,0 +1,54 @@
+"""Two tiny services that exercise the kit exactly as product services do."""
+from marshmallow import Schema, fields, validate
+from nameko.rpc import rpc
+
+from carekit.events import event_schema
+from carekit.events.handler import PermanentError, subscribe
+from carekit.events.outbox import Outbox
+from carekit.service import CareService
+
+
+@event_schema("sampler", "ThingRecorded", version=1)
+class ThingRecordedV1(Schema):
+    """A thing was recorded (test contract)."""
+    thing_id = fields.String(required=True, validate=validate.Length(min=1))
+    label = fields.String(required=True)
+
+
+class Sampler(CareService):
+    name = "sampler"
+    outbox = Outbox(carriers=["things"])
+
+    @rpc
+    def record_thing(self, thing_id, label):
+        event = self.outbox.event("ThingRecorded", {"thing_id": thing_id, "label": label},
+                                  subject=thing_id)
+        self.outbox.insert("things", {"_id": thing_id, "label": label}, [event])
+        return event["id"]
+
+    @rpc
+    def record_broken_thing(self, thing_id):
+        event = self.outbox.event("ThingRecorded", {"thing_id": thing_id, "label": 42})
+        self.outbox.insert("things", {"_id": thing_id}, [event])
+
+
+class Counter(CareService):
+    """Counts things with a deliberately non-idempotent $inc: only the ledger prevents
+    double counting. Labels steer failures: fail-twice, always-fail, permanent."""
+    name = "counter"
+
+    @subscribe("sampler", "ThingRecorded")
+    def on_thing_recorded(self, event):
+        label = event.data["label"]
+        attempts = self.db.attempts.find_one_and_update(
+            {"_id": event.id}, {"$inc": {"n": 1}}, upsert=True, return_document=True)["n"]
+        if label == "fail-twice" and attempts <= 2:
+            raise RuntimeError("flaky downstream, attempt {}".format(attempts))
+        if label == "always-fail" and not self.db.switches.find_one({"_id": "repaired"}):
+            raise RuntimeError("downstream is down")
+        if label == "permanent":
+            raise PermanentError("this thing can never be counted")
+        self.db.counts.update_one({"_id": event.data["thing_id"]},
+                                  {"$inc": {"n": 1},
+                                   "$set": {"correlation_id": event.correlation_id}},
+                                  upsert=True)
