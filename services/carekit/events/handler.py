@@ -27,7 +27,7 @@ from carekit.config import retry_delays_ms
 from carekit.events import topology
 from carekit.events.bus import ConfirmingPublisher, Outgoing, PublishFailed
 from carekit.events.envelope import InvalidEvent, parse
-from carekit.events.ledger import LEDGER_INDEXES, ProcessedEvents
+from carekit.events.ledger import BUSY, DONE, LEDGER_INDEXES, ProcessedEvents
 from carekit.logs import get_logger
 from carekit.mongo import MongoConnection
 
@@ -99,7 +99,7 @@ class FailureRouter(SharedExtension):
     kill = stop
 
     def retry(self, message, queue, attempt):
-        delay = self.delays[min(attempt, len(self.delays)) - 1]
+        delay = self.delays[min(max(attempt, 1), len(self.delays)) - 1]
         headers = dict(message.headers or {})
         headers[ATTEMPTS_HEADER] = attempt
         headers.pop("x-death", None)
@@ -133,8 +133,7 @@ class CareEventHandler(EventHandler):
                                             self.container.service_name, self.method_name)
         Consumer.setup(self)
 
-    @property
-    def ledger(self):
+    def ledger(self):  # a method, not a property: nameko inspects attributes while binding
         return ProcessedEvents(self.mongo.database, self.method_name)
 
     # -- arrival ----------------------------------------------------------------------------
@@ -149,12 +148,15 @@ class CareEventHandler(EventHandler):
             log.warning("event_rejected", code=exc.code, reason=exc.message,
                         queue=self.queue.name)
             return self._dead_letter(message, exc.code, exc.message, attempts, errors=exc.errors)
-        if self.ledger.seen(event.id):
+        claim = self.ledger().claim(event)
+        if claim == DONE:
             log.info("event_duplicate_skipped", event_id=event.id, event_type=event.name,
                      handler=self.method_name)
             metrics.EVENTS_HANDLED.labels(self.container.service_name, event.name,
                                           "duplicate").inc()
             return self.queue_consumer.ack_message(message)
+        if claim == BUSY:  # a copy is being processed right now: look again after a delay
+            return self._retry(message, event, attempts, "in progress elsewhere")
         context_data = {"correlation_id": event.correlation_id or event.id,
                         "event_id": event.id, "event_type": event.name}
         try:
@@ -172,11 +174,12 @@ class CareEventHandler(EventHandler):
     def handle_result(self, message, event, attempts, worker_ctx, result=None, exc_info=None):
         service = self.container.service_name
         if exc_info is None:
-            self.ledger.record(event)
+            self.ledger().done(event)
             metrics.EVENTS_HANDLED.labels(service, event.name, "ok").inc()
             self.queue_consumer.ack_message(message)
             return result, exc_info
         exc = exc_info[1]
+        self.ledger().release(event)
         attempt = attempts + 1
         trace = "".join(traceback.format_exception(*exc_info))
         if isinstance(exc, PermanentError) or attempt > len(self.failures.delays):
@@ -185,15 +188,18 @@ class CareEventHandler(EventHandler):
             self._dead_letter(message, code, "{}: {}".format(type(exc).__name__, exc), attempt,
                               trace=trace, event=event)
         else:
-            try:
-                delay = self.failures.retry(message, self.queue.name, attempt)
-                log.warning("event_retry_scheduled", event_id=event.id, event_type=event.name,
-                            attempt=attempt, delay_ms=delay, error=repr(exc))
-                metrics.EVENTS_HANDLED.labels(service, event.name, "retried").inc()
-                self.queue_consumer.ack_message(message)
-            except PublishFailed as failure:
-                self._requeue_later(message, failure)
+            metrics.EVENTS_HANDLED.labels(service, event.name, "retried").inc()
+            self._retry(message, event, attempt, repr(exc))
         return result, exc_info
+
+    def _retry(self, message, event, attempt, reason):
+        try:
+            delay = self.failures.retry(message, self.queue.name, attempt)
+        except PublishFailed as failure:
+            return self._requeue_later(message, failure)
+        log.warning("event_retry_scheduled", event_id=event.id, event_type=event.name,
+                    attempt=attempt, delay_ms=delay, reason=reason)
+        self.queue_consumer.ack_message(message)
 
     def _dead_letter(self, message, code, error_message, attempts, **details):
         record = dead_letter_record(self.container.service_name, self.queue.name, message,

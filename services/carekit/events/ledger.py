@@ -1,17 +1,25 @@
 """Idempotent consumption: a ledger of processed event ids under a unique key.
 
+Before a handler runs, its delivery claims the event (insert under the unique _id); after
+success the claim becomes `done`. A copy arriving while the first is being processed (two
+replicas, a relay republish) sees the live claim and is retried later; a copy arriving
+after is skipped. A claim left by a process that died expires after LEASE_SECONDS.
 The key is event id + handler, so two handlers of one service each process an event once.
-Handlers should still write idempotently (upserts, version checks: see `projection`), since
-a process can die between its own write and the ledger record; the ledger then makes the
-redelivery a no-op for everything after.
 """
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from pymongo import ASCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError
 
 PROCESSED_EVENTS = "processed_events"
 LEDGER_INDEXES = {PROCESSED_EVENTS: [IndexModel([("handled_at", ASCENDING)])]}
+LEASE_SECONDS = 60
+
+NEW, DONE, BUSY = "new", "done", "busy"
+
+
+def _now():
+    return datetime.now(timezone.utc)
 
 
 class ProcessedEvents:
@@ -22,15 +30,36 @@ class ProcessedEvents:
     def key(self, event_id):
         return "{}:{}".format(event_id, self.handler)
 
-    def seen(self, event_id):
-        return self.collection.find_one({"_id": self.key(event_id)}, {"_id": 1}) is not None
-
-    def record(self, event):
+    def claim(self, event):
+        """NEW: go ahead. DONE: already processed, skip. BUSY: being processed elsewhere."""
+        now = _now()
         try:
             self.collection.insert_one({
                 "_id": self.key(event.id), "event_id": event.id, "handler": self.handler,
                 "type": event.name, "version": event.version, "source": event.source,
-                "handled_at": datetime.now(timezone.utc)})
-            return True
-        except DuplicateKeyError:  # a replica processed the same delivery concurrently
-            return False
+                "status": "processing", "lease_until": now + timedelta(seconds=LEASE_SECONDS)})
+            return NEW
+        except DuplicateKeyError:
+            pass
+        taken_over = self.collection.find_one_and_update(
+            {"_id": self.key(event.id), "status": "processing", "lease_until": {"$lt": now}},
+            {"$set": {"lease_until": now + timedelta(seconds=LEASE_SECONDS)}})
+        if taken_over is not None:
+            return NEW
+        existing = self.collection.find_one({"_id": self.key(event.id)}, {"status": 1})
+        if existing is None:  # the claimant failed and released it just now
+            return self.claim(event)
+        return DONE if existing.get("status") == "done" else BUSY
+
+    def done(self, event):
+        self.collection.update_one({"_id": self.key(event.id)},
+                                   {"$set": {"status": "done", "handled_at": _now()},
+                                    "$unset": {"lease_until": ""}})
+
+    def release(self, event):
+        """The handler failed: let the retry claim it again."""
+        self.collection.delete_one({"_id": self.key(event.id), "status": "processing"})
+
+    def seen(self, event_id):
+        return self.collection.find_one({"_id": self.key(event_id), "status": "done"},
+                                        {"_id": 1}) is not None

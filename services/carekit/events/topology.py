@@ -87,8 +87,7 @@ def subscriber_modules(config):
 
 def declare(channel, entities):
     for entity in entities:
-        entity.maybe_bind(channel)
-        entity.declare()
+        entity.bind(channel).declare()  # bind() clones: module-level entities stay unbound
 
 
 def entities_for_publisher(service, subscriptions):

@@ -206,7 +206,7 @@ def make_config(amqp_uri, mongo_uri, mongo_client):
 
 
 @pytest.fixture
-def run_service():
+def run_service(amqp_uri, mongo_client):
     """run_service(ServiceClass, config) -> started nameko ServiceContainer (stopped after)."""
     from nameko.containers import ServiceContainer
     containers = []
