@@ -59,14 +59,19 @@ class CareQueueConsumer(QueueConsumer):
         self.container.spawn_managed_thread(partial(provider.handle_undecodable, message, exc))
 
 
+def raw_body(message):
+    """The message body as it arrived (kombu hands text bodies over as str)."""
+    body = message.body
+    return bytes(body) if isinstance(body, (bytes, bytearray)) else str(body).encode("utf-8")
+
+
 def dead_letter_record(service, queue, message, code, error_message, attempts, errors=None,
                        trace=None, event=None):
-    raw = message.body if isinstance(message.body, (bytes, bytearray)) else str(
-        message.body).encode("utf-8")
+    raw = raw_body(message)
     try:
-        original = {"body": bytes(raw).decode("utf-8")}
+        original = {"body": raw.decode("utf-8")}
     except UnicodeDecodeError:
-        original = {"body_base64": b64encode(bytes(raw)).decode("ascii")}
+        original = {"body_base64": b64encode(raw).decode("ascii")}
     original.update(content_type=message.content_type,
                     headers={k: v for k, v in (message.headers or {}).items()})
     return {
@@ -107,7 +112,7 @@ class FailureRouter(SharedExtension):
             self._publisher.publish_one(Outgoing(
                 message_id=message.properties.get("message_id") or str(uuid.uuid4()),
                 exchange=topology.retry_exchange(delay).name, routing_key=queue,
-                body=bytes(message.body), content_type=message.content_type or "",
+                body=raw_body(message), content_type=message.content_type or "",
                 headers=headers))
         return delay
 
@@ -148,7 +153,10 @@ class CareEventHandler(EventHandler):
             log.warning("event_rejected", code=exc.code, reason=exc.message,
                         queue=self.queue.name)
             return self._dead_letter(message, exc.code, exc.message, attempts, errors=exc.errors)
-        claim = self.ledger().claim(event)
+        try:
+            claim = self.ledger().claim(event)
+        except Exception as failure:  # database unreachable: keep the message for later
+            return self._requeue_later(message, failure)
         if claim == DONE:
             log.info("event_duplicate_skipped", event_id=event.id, event_type=event.name,
                      handler=self.method_name)
@@ -172,12 +180,19 @@ class CareEventHandler(EventHandler):
 
     # -- outcome ----------------------------------------------------------------------------
     def handle_result(self, message, event, attempts, worker_ctx, result=None, exc_info=None):
+        try:
+            self._settle(message, event, attempts, exc_info)
+        except Exception as failure:  # e.g. the database went away: keep the message
+            self._requeue_later(message, failure)
+        return result, exc_info
+
+    def _settle(self, message, event, attempts, exc_info):
         service = self.container.service_name
         if exc_info is None:
             self.ledger().done(event)
             metrics.EVENTS_HANDLED.labels(service, event.name, "ok").inc()
             self.queue_consumer.ack_message(message)
-            return result, exc_info
+            return
         exc = exc_info[1]
         self.ledger().release(event)
         attempt = attempts + 1
@@ -190,7 +205,6 @@ class CareEventHandler(EventHandler):
         else:
             metrics.EVENTS_HANDLED.labels(service, event.name, "retried").inc()
             self._retry(message, event, attempt, repr(exc))
-        return result, exc_info
 
     def _retry(self, message, event, attempt, reason):
         try:

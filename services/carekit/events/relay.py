@@ -8,6 +8,7 @@ A crash at any point loses nothing: events still in a document are moved again (
 event_log's unique _id drops the copy), events logged but not marked sent are swept and
 published again. Consumers are idempotent, so a second publish changes nothing.
 """
+import json
 import threading
 import time
 from datetime import datetime, timedelta, timezone
@@ -35,6 +36,12 @@ def _now():
     return datetime.now(timezone.utc)
 
 
+def _as_envelope(carried):
+    """The MongoDB stand-in (nx-27017 0.8.1) stores documents `$push`ed onto an existing array
+    as JSON text; real MongoDB keeps them as documents. Accept both."""
+    return json.loads(carried) if isinstance(carried, str) else carried
+
+
 class Relay:
     """Plain relay logic over a pymongo Database and a ConfirmingPublisher."""
 
@@ -59,6 +66,7 @@ class Relay:
             entries = []
             for doc in docs:
                 for envelope in doc.get(OUTBOX_FIELD) or []:
+                    envelope = _as_envelope(envelope)
                     name, version = split_type(envelope["type"])
                     entries.append({"_id": envelope["id"], "envelope": envelope, "name": name,
                                     "version": version, "status": "pending", "carrier": carrier,

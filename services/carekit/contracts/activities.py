@@ -1,0 +1,251 @@
+"""Events published by the activities service (v1): care records, growth diary, group
+activities, aid, honours and assessments.
+
+What subscribers (notifications, reporting) need to count, remind and summarise, and nothing
+more: ids, who, when, kind, counts. NEVER a name, national ID, phone, address or free-text
+note (notes about a child can be sensitive; they stay in the activities database). Short
+labels that are not about a person (an activity's title, an award's title) are carried
+because the work summary (工作总结) quotes them.
+
+Evolution: every schema here ignores unknown fields, so v1 may gain optional fields without
+breaking subscribers; fields are never renamed or removed (a breaking change is a v2).
+
+Ordering and corrections: a care record, activity or assessment can change after it was
+first published. Such events carry `revision` (1 for the first, +1 per change) so a
+subscriber keeps the newest with `upsert_if_newer(coll, <id>, revision, data, "revision")`:
+- care record: VisitLogged (revision 1), VisitRevised (>1), VisitDeleted (soft delete, last);
+  for kind=aid an AidDistributed with the same revision accompanies VisitLogged/VisitRevised
+  (aid_id == record_id; VisitDeleted withdraws the aid too);
+- diary entry: DiaryEntryAdded (revision 1), DiaryEntryDeleted;
+- group activity: ActivityScheduled (revision grows with each reschedule), ActivityCancelled,
+  ActivityHeld (revision grows when attendance is corrected; shares the activity's counter);
+- assessment: AssessmentRecorded; one per child and term, a correction re-publishes it with
+  a higher revision under the same assessment_id.
+
+Vocabulary (stable codes; Chinese labels in activities.domain):
+- care kind: home_visit 家访 | talk 谈心 | parent_call 电话联系 | family_video_call 亲情电话 |
+  study_guidance 学习指导 | counselling 心理辅导 | aid 资助 | gift 赠送礼物 | birthday 过生日 |
+  behaviour_followup 行为矫正跟进
+- by_role (the author's relation to the child when the record was made): mentor |
+  proxy_parent | other; `flagged` is true when other (accepted, but worth a look)
+- diary topic: study | mood | behaviour | health
+- aid form: money | goods; donor_type: school | government | enterprise | society |
+  individual | other
+- activity kind: theme_meeting 主题班队会 | festival 节日活动 | competition 比赛 | reading 读书活动 |
+  book_donation 图书角捐赠 | radio 校园广播 | after_school 课后活动 | parent_meeting 家长会 |
+  seminar 研讨会/座谈会/经验交流
+- attendance: present | absent | excused
+- award recipient_type: child | staff; level: class | school | township | county | city |
+  province | national
+- behaviour_rating: excellent 优 | good 良 | fair 中 | poor 差
+"""
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from carekit.events import event_schema
+
+CARE_KINDS = ("home_visit", "talk", "parent_call", "family_video_call", "study_guidance",
+              "counselling", "aid", "gift", "birthday", "behaviour_followup")
+BY_ROLES = ("mentor", "proxy_parent", "other")
+DIARY_TOPICS = ("study", "mood", "behaviour", "health")
+AID_FORMS = ("money", "goods")
+DONOR_TYPES = ("school", "government", "enterprise", "society", "individual", "other")
+ACTIVITY_KINDS = ("theme_meeting", "festival", "competition", "reading", "book_donation",
+                  "radio", "after_school", "parent_meeting", "seminar")
+ATTENDANCE = ("present", "absent", "excused")
+RECIPIENT_TYPES = ("child", "staff")
+AWARD_LEVELS = ("class", "school", "township", "county", "city", "province", "national")
+BEHAVIOUR_RATINGS = ("excellent", "good", "fair", "poor")
+DELETE_REASONS = ("duplicate", "wrong_child", "entered_in_error", "other")
+
+_id = dict(required=True, validate=validate.Length(min=1, max=64))
+_optional_id = dict(allow_none=True, load_default=None, validate=validate.Length(min=1, max=64))
+_revision = dict(required=True, validate=validate.Range(min=1))
+_code = validate.Regexp(r"^[a-z][a-z0-9_]{0,39}$")
+_count = dict(required=True, validate=validate.Range(min=0))
+
+
+class Contract(Schema):
+    """Base of this module's schemas: later optional fields must not break old readers."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+
+class FollowUpFacts(Contract):
+    """A follow-up action promised in a care record: who owns it and by when (no text)."""
+    action_id = fields.String(**_id)
+    owner_id = fields.String(**_id)
+    due_on = fields.Date(required=True)
+    done = fields.Boolean(load_default=False)
+
+
+class CareRecordFacts(Contract):
+    record_id = fields.String(**_id)
+    revision = fields.Integer(**_revision)
+    child_id = fields.String(**_id)
+    school_id = fields.String(**_id)
+    class_id = fields.String(**_optional_id)
+    by_id = fields.String(**_id)                 # staff_id or volunteer_id
+    by_role = fields.String(required=True, validate=validate.OneOf(BY_ROLES))
+    flagged = fields.Boolean(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(CARE_KINDS))
+    occurred_at = fields.AwareDateTime(required=True)
+    duration_minutes = fields.Integer(allow_none=True, load_default=None,
+                                      validate=validate.Range(min=0))
+    wellbeing = fields.Integer(allow_none=True, load_default=None,
+                               validate=validate.Range(min=1, max=5))
+    follow_ups = fields.List(fields.Nested(FollowUpFacts), load_default=list)
+
+
+@event_schema("activities", "VisitLogged", version=1)
+class VisitLoggedV1(CareRecordFacts):
+    """A one-to-one care contact (家访, 谈心, 电话联系, 亲情电话, 资助 ...) was recorded; `kind` says
+    which. revision is 1."""
+
+
+@event_schema("activities", "VisitRevised", version=1)
+class VisitRevisedV1(CareRecordFacts):
+    """A care record was corrected; carries its full current public state (revision > 1)."""
+    changed_fields = fields.List(fields.String(), required=True)
+
+
+@event_schema("activities", "VisitDeleted", version=1)
+class VisitDeletedV1(Contract):
+    """A care record (and, for kind=aid, its aid) was withdrawn: soft-deleted with a reason."""
+    record_id = fields.String(**_id)
+    revision = fields.Integer(**_revision)
+    child_id = fields.String(**_id)
+    school_id = fields.String(**_id)
+    kind = fields.String(required=True, validate=validate.OneOf(CARE_KINDS))
+    occurred_at = fields.AwareDateTime(required=True)
+    deleted_by = fields.String(**_id)
+    reason_code = fields.String(required=True, validate=validate.OneOf(DELETE_REASONS))
+
+
+@event_schema("activities", "AidDistributed", version=1)
+class AidDistributedV1(Contract):
+    """Aid (资助) was handed to a child: money or goods. amount_fen is the money, or the goods'
+    estimated value, in fen (1 yuan = 100 fen). Re-published with the record's revision when
+    the record is corrected."""
+    aid_id = fields.String(**_id)                # == the care record's record_id
+    revision = fields.Integer(**_revision)
+    child_id = fields.String(**_id)
+    school_id = fields.String(**_id)
+    class_id = fields.String(**_optional_id)
+    by_id = fields.String(**_id)
+    occurred_at = fields.AwareDateTime(required=True)
+    form = fields.String(required=True, validate=validate.OneOf(AID_FORMS))
+    amount_fen = fields.Integer(allow_none=True, load_default=None,
+                                validate=validate.Range(min=0))
+    quantity = fields.Integer(allow_none=True, load_default=None,
+                              validate=validate.Range(min=0))
+    donor_type = fields.String(required=True, validate=validate.OneOf(DONOR_TYPES))
+
+
+@event_schema("activities", "DiaryEntryAdded", version=1)
+class DiaryEntryAddedV1(Contract):
+    """A growth diary (成长日记) entry was written for a child."""
+    entry_id = fields.String(**_id)
+    child_id = fields.String(**_id)
+    school_id = fields.String(**_id)
+    class_id = fields.String(**_optional_id)
+    by_id = fields.String(**_id)
+    by_role = fields.String(required=True, validate=validate.OneOf(BY_ROLES))
+    flagged = fields.Boolean(required=True)
+    entry_date = fields.Date(required=True)
+    topics = fields.List(fields.String(validate=validate.OneOf(DIARY_TOPICS)), required=True)
+
+
+@event_schema("activities", "DiaryEntryDeleted", version=1)
+class DiaryEntryDeletedV1(Contract):
+    """A growth diary entry was withdrawn (soft-deleted with a reason)."""
+    entry_id = fields.String(**_id)
+    child_id = fields.String(**_id)
+    school_id = fields.String(**_id)
+    deleted_by = fields.String(**_id)
+    reason_code = fields.String(required=True, validate=validate.OneOf(DELETE_REASONS))
+
+
+class ActivityFacts(Contract):
+    activity_id = fields.String(**_id)
+    revision = fields.Integer(**_revision)
+    school_id = fields.String(**_id)
+    kind = fields.String(required=True, validate=validate.OneOf(ACTIVITY_KINDS))
+    occasion = fields.String(allow_none=True, load_default=None, validate=_code)  # childrens_day
+    title = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    sub_theme = fields.String(allow_none=True, load_default=None,
+                              validate=validate.Length(max=100))
+    organiser_id = fields.String(**_id)
+    class_ids = fields.List(fields.String(), load_default=list)  # empty: whole school
+    starts_at = fields.AwareDateTime(required=True)
+    ends_at = fields.AwareDateTime(allow_none=True, load_default=None)
+
+
+@event_schema("activities", "ActivityScheduled", version=1)
+class ActivityScheduledV1(ActivityFacts):
+    """A group activity (主题班队会, 六一活动, 劳动技能大赛, 家长会, 座谈会 ...) was scheduled, or
+    rescheduled (higher revision, same activity_id)."""
+
+
+@event_schema("activities", "ActivityCancelled", version=1)
+class ActivityCancelledV1(Contract):
+    """A scheduled group activity was called off."""
+    activity_id = fields.String(**_id)
+    revision = fields.Integer(**_revision)
+    school_id = fields.String(**_id)
+    kind = fields.String(required=True, validate=validate.OneOf(ACTIVITY_KINDS))
+    starts_at = fields.AwareDateTime(required=True)
+
+
+@event_schema("activities", "ActivityHeld", version=1)
+class ActivityHeldV1(ActivityFacts):
+    """A group activity took place and attendance was taken; re-published with a higher
+    revision when attendance is corrected. Counts are of children on the activity's roll;
+    left_behind_present counts present children who are left-behind (active files) then;
+    participant_count is the organiser's head count of everyone (may be larger)."""
+    held_on = fields.Date(required=True)
+    present = fields.Integer(**_count)
+    absent = fields.Integer(**_count)
+    excused = fields.Integer(**_count)
+    left_behind_present = fields.Integer(**_count)
+    participant_count = fields.Integer(allow_none=True, load_default=None,
+                                       validate=validate.Range(min=0))
+    present_child_ids = fields.List(fields.String(), load_default=list)
+
+
+@event_schema("activities", "AwardGranted", version=1)
+class AwardGrantedV1(Contract):
+    """An honour was granted to a child (e.g. 自强少年) or a teacher (优秀教师)."""
+    award_id = fields.String(**_id)
+    recipient_type = fields.String(required=True, validate=validate.OneOf(RECIPIENT_TYPES))
+    child_id = fields.String(**_optional_id)     # set when recipient_type is child
+    staff_id = fields.String(**_optional_id)     # set when recipient_type is staff
+    school_id = fields.String(**_id)
+    title = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    level = fields.String(required=True, validate=validate.OneOf(AWARD_LEVELS))
+    granted_on = fields.Date(required=True)
+    recorded_by = fields.String(**_id)
+
+
+class SubjectScore(Contract):
+    subject = fields.String(required=True, validate=_code)   # chinese, maths, english ...
+    score = fields.Float(required=True, validate=validate.Range(min=0))
+    full_marks = fields.Float(required=True, validate=validate.Range(min=1))
+
+
+@event_schema("activities", "AssessmentRecorded", version=1)
+class AssessmentRecordedV1(Contract):
+    """A child's term assessment: grades by subject and a behaviour rating, so that
+    "成绩提高了, 行为习惯好了" can be shown with numbers. One per child and term; a correction
+    re-publishes it with a higher revision. average_percent is the mean of score/full_marks."""
+    assessment_id = fields.String(**_id)
+    revision = fields.Integer(**_revision)
+    child_id = fields.String(**_id)
+    school_id = fields.String(**_id)
+    class_id = fields.String(**_optional_id)
+    term = fields.String(required=True, validate=validate.Regexp(r"^\d{4}-\d{4}-[12]$"))
+    scores = fields.List(fields.Nested(SubjectScore), load_default=list)
+    average_percent = fields.Float(allow_none=True, load_default=None)
+    behaviour_rating = fields.String(allow_none=True, load_default=None,
+                                     validate=validate.OneOf(BEHAVIOUR_RATINGS))
+    recorded_by = fields.String(**_id)

@@ -1,0 +1,202 @@
+"""Events published by the registry (v1): schools, classes, child files, staff, volunteers.
+
+What subscribers (pairing, activities, notifications, reporting) need for their own
+projections, and nothing more. NEVER a clear national ID or phone number: a service that must
+reach a person asks the registry at the moment it needs to.
+
+Ordering: every entity event carries the entity's `version`, which grows by one with each
+change of that entity (child, staff member, volunteer, class, school). Child events all carry
+the child's full current snapshot (the CHILD_SNAPSHOT fields), so a subscriber can keep its
+projection with `upsert_if_newer(coll, child_id, version, snapshot)` and ignore older events
+arriving late.
+
+Vocabulary (stable codes; Chinese labels in registry.domain):
+- gender: male | female
+- left_behind_type: both_parents_away | father_away | mother_away
+- child status: active | not_left_behind | graduated  (a transfer keeps the child active)
+- guardian_health: healthy | elderly | weak | sick | disabled
+- guardian_literacy: literate | semi_literate | illiterate
+- staff roles: teacher | head_teacher | school_admin
+- volunteer kind: village_committee_member | retired_teacher | other
+"""
+from marshmallow import Schema, fields, validate
+
+from carekit.events import event_schema
+
+GENDERS = ("male", "female")
+LEFT_BEHIND_TYPES = ("both_parents_away", "father_away", "mother_away")
+CHILD_STATUSES = ("active", "not_left_behind", "graduated")
+GUARDIAN_HEALTH = ("healthy", "elderly", "weak", "sick", "disabled")
+GUARDIAN_LITERACY = ("literate", "semi_literate", "illiterate")
+STAFF_ROLES = ("teacher", "head_teacher", "school_admin")
+VOLUNTEER_KINDS = ("village_committee_member", "retired_teacher", "other")
+SPECIAL_NEEDS = ("health", "disability", "psychological")
+STATUS_REASONS = ("parents_returned", "graduated", "reactivated", "parents_left_again", "other")
+
+_id = dict(required=True, validate=validate.Length(min=1, max=64))
+_version = dict(required=True, validate=validate.Range(min=1))
+
+
+class ParentFacts(Schema):
+    """A migrant parent, without name or phone."""
+    relation = fields.String(required=True, validate=validate.OneOf(("father", "mother")))
+    work_province = fields.String(allow_none=True, load_default=None)
+    work_city = fields.String(allow_none=True, load_default=None)
+    occupation = fields.String(allow_none=True, load_default=None)
+    home_frequency = fields.String(allow_none=True, load_default=None)  # e.g. 每年春节回家
+
+
+class ChildSnapshot(Schema):
+    """Every child event carries these: the child as the registry now holds it."""
+    child_id = fields.String(**_id)
+    version = fields.Integer(**_version)
+    name = fields.String(required=True)
+    gender = fields.String(required=True, validate=validate.OneOf(GENDERS))
+    birth_date = fields.Date(required=True)
+    school_id = fields.String(**_id)
+    class_id = fields.String(**_id)
+    township_id = fields.String(**_id)
+    grade = fields.Integer(required=True, validate=validate.Range(min=1, max=12))
+    class_number = fields.Integer(required=True, validate=validate.Range(min=1))
+    left_behind_type = fields.String(required=True, validate=validate.OneOf(LEFT_BEHIND_TYPES))
+    status = fields.String(required=True, validate=validate.OneOf(CHILD_STATUSES))
+    household_id = fields.String(required=True)  # siblings in the county share it
+    guardian_relation = fields.String(allow_none=True, load_default=None)
+    guardian_health = fields.String(allow_none=True, load_default=None,
+                                    validate=validate.OneOf(GUARDIAN_HEALTH))
+    guardian_literacy = fields.String(allow_none=True, load_default=None,
+                                      validate=validate.OneOf(GUARDIAN_LITERACY))
+    family_hardship = fields.Boolean(load_default=False)
+    low_income_registered = fields.Boolean(load_default=False)
+    special_needs = fields.List(fields.String(validate=validate.OneOf(SPECIAL_NEEDS)),
+                                load_default=list)
+    parents = fields.List(fields.Nested(ParentFacts), load_default=list)
+
+
+@event_schema("registry", "SchoolRegistered", version=1)
+class SchoolRegisteredV1(Schema):
+    """A school joined the county's care network."""
+    school_id = fields.String(**_id)
+    version = fields.Integer(**_version)
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    county_id = fields.String(**_id)
+    township_id = fields.String(**_id)
+    township_name = fields.String(required=True)
+
+
+@event_schema("registry", "SchoolUpdated", version=1)
+class SchoolUpdatedV1(SchoolRegisteredV1):
+    """A school's name or code changed; carries its full current state."""
+    changed_fields = fields.List(fields.String(), required=True)
+
+
+@event_schema("registry", "ClassCreated", version=1)
+class ClassCreatedV1(Schema):
+    """A class (grade + number) was opened in a school."""
+    class_id = fields.String(**_id)
+    version = fields.Integer(**_version)
+    school_id = fields.String(**_id)
+    township_id = fields.String(**_id)
+    grade = fields.Integer(required=True, validate=validate.Range(min=1, max=12))
+    class_number = fields.Integer(required=True, validate=validate.Range(min=1))
+    name = fields.String(required=True)  # e.g. 三年级2班
+    head_teacher_id = fields.String(allow_none=True, load_default=None)
+
+
+@event_schema("registry", "ClassUpdated", version=1)
+class ClassUpdatedV1(ClassCreatedV1):
+    """A class changed (typically its head teacher); carries the class's full current state."""
+    changed_fields = fields.List(fields.String(), required=True)
+
+
+@event_schema("registry", "ChildRegistered", version=1)
+class ChildRegisteredV1(ChildSnapshot):
+    """A child's file (一生一档) was opened."""
+    registered_on = fields.Date(required=True)
+
+
+@event_schema("registry", "ChildUpdated", version=1)
+class ChildUpdatedV1(ChildSnapshot):
+    """A child's file changed. `changed_fields` names every changed field (dotted paths such
+    as guardian.phone); values of sensitive fields are never carried, only their names."""
+    changed_fields = fields.List(fields.String(), required=True,
+                                 validate=validate.Length(min=1))
+
+
+@event_schema("registry", "ChildStatusChanged", version=1)
+class ChildStatusChangedV1(ChildSnapshot):
+    """A child stopped being left-behind, graduated, or was reactivated (`status` is the new
+    status)."""
+    previous_status = fields.String(required=True, validate=validate.OneOf(CHILD_STATUSES))
+    reason_code = fields.String(required=True, validate=validate.OneOf(STATUS_REASONS))
+    reason = fields.String(allow_none=True, load_default=None)
+    effective_date = fields.Date(required=True)
+
+
+@event_schema("registry", "ChildTransferred", version=1)
+class ChildTransferredV1(ChildSnapshot):
+    """A child's file moved to another school in the county (school_id/class_id/township_id
+    are the new ones). Pairings at the old school should end."""
+    from_school_id = fields.String(**_id)
+    from_class_id = fields.String(**_id)
+    from_township_id = fields.String(**_id)
+    effective_date = fields.Date(required=True)
+    reason = fields.String(allow_none=True, load_default=None)
+
+
+class StaffFacts(Schema):
+    staff_id = fields.String(**_id)
+    version = fields.Integer(**_version)
+    school_id = fields.String(**_id)
+    township_id = fields.String(**_id)
+    name = fields.String(required=True)
+    gender = fields.String(allow_none=True, load_default=None, validate=validate.OneOf(GENDERS))
+    roles = fields.List(fields.String(validate=validate.OneOf(STAFF_ROLES)), required=True)
+    # Classes this person heads at the moment of the event. The class owns its head teacher:
+    # ClassCreated/ClassUpdated.head_teacher_id is the authoritative source.
+    head_teacher_class_ids = fields.List(fields.String(), load_default=list)
+    class_ids = fields.List(fields.String(), load_default=list)  # classes taught
+    subject = fields.String(allow_none=True, load_default=None)
+    active = fields.Boolean(required=True)
+
+
+@event_schema("registry", "StaffRegistered", version=1)
+class StaffRegisteredV1(StaffFacts):
+    """A teacher, head teacher or school admin was registered."""
+
+
+@event_schema("registry", "StaffUpdated", version=1)
+class StaffUpdatedV1(StaffFacts):
+    """A staff member changed (roles, classes...); carries the full current state."""
+    changed_fields = fields.List(fields.String(), required=True)
+
+
+@event_schema("registry", "StaffLeft", version=1)
+class StaffLeftV1(StaffFacts):
+    """A staff member left the school (active is false): their pairings must end."""
+    left_on = fields.Date(required=True)
+    reason = fields.String(allow_none=True, load_default=None)
+
+
+class VolunteerFacts(Schema):
+    volunteer_id = fields.String(**_id)
+    version = fields.Integer(**_version)
+    name = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(VOLUNTEER_KINDS))
+    school_id = fields.String(**_id)
+    township_id = fields.String(**_id)
+    village = fields.String(allow_none=True, load_default=None)
+    active = fields.Boolean(required=True)
+
+
+@event_schema("registry", "VolunteerRegistered", version=1)
+class VolunteerRegisteredV1(VolunteerFacts):
+    """A proxy-parent volunteer (代理家长) was registered."""
+
+
+@event_schema("registry", "VolunteerLeft", version=1)
+class VolunteerLeftV1(VolunteerFacts):
+    """A volunteer stopped serving (active is false): their proxy-parent pairings end."""
+    left_on = fields.Date(required=True)
+    reason = fields.String(allow_none=True, load_default=None)
