@@ -1,0 +1,47 @@
+"""Runs a sample service in its own process so a test can kill -9 it mid-stream.
+
+    python tests/kit/sample_process.py counter            # the subscriber
+    python tests/kit/sample_process.py sampler N          # relay + record things 0..N-1
+    python tests/kit/sample_process.py sampler 0          # relay only (after a crash)
+Config comes as JSON in SAMPLE_CONFIG.
+"""
+import eventlet
+
+eventlet.monkey_patch()  # noqa: E402
+
+import json  # noqa: E402
+import os  # noqa: E402
+import sys  # noqa: E402
+
+from nameko.containers import ServiceContainer  # noqa: E402
+
+sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
+
+from carekit import logs  # noqa: E402
+from carekit.events.outbox import EventRecorder  # noqa: E402
+from carekit.mongo import open_database  # noqa: E402
+from tests.kit.sample_services import Counter, Sampler  # noqa: E402
+
+
+def main():
+    role = sys.argv[1]
+    config = json.loads(os.environ["SAMPLE_CONFIG"])
+    logs.configure("WARNING")
+    container = ServiceContainer(Counter if role == "counter" else Sampler, config)
+    container.start()
+    if role == "sampler":
+        _, db = open_database(config)
+        relay = container.shared_extensions
+        wake = next(ext for ext in relay.values() if hasattr(ext, "wake")).wake
+        recorder = EventRecorder("sampler", db, correlation_id="kill-test", wake=wake)
+        for i in range(int(sys.argv[2])):
+            thing_id = "k{:04d}".format(i)
+            event = recorder.event("ThingRecorded", {"thing_id": thing_id, "label": "x"})
+            recorder.insert("things", {"_id": thing_id}, [event])
+            eventlet.sleep(0)
+    print("ready", flush=True)
+    container.wait()
+
+
+if __name__ == "__main__":
+    main()
