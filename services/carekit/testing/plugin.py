@@ -6,7 +6,10 @@ answers, else an nx-27017 server started from its own virtualenv (NX27017_BIN or
 .venv-nx/bin/nx-27017) on a free port with a temporary data directory.
 Each test gets its own database names, dropped afterwards.
 """
-import eventlet
+import warnings
+
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+import eventlet  # noqa: E402
 
 eventlet.monkey_patch()  # noqa: E402  (before anything else imports sockets or threads)
 

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Runs the whole system on this machine: the local RabbitMQ, MongoDB (MONGO_URI if set, else
+# the embedded nx-27017 stand-in), every service and the gateway; loads demo data; prints what
+# runs where. Ctrl-C stops everything. Data and logs live in .run/.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+bash infra/local/bootstrap.sh
+mkdir -p .run/logs .run/mongo
+export PYTHONUNBUFFERED=1
+export AMQP_URI=${AMQP_URI:-amqp://guest:guest@127.0.0.1:5672//}
+export GATEWAY_PORT=${GATEWAY_PORT:-8000}
+pids=()
+cleanup() {
+  trap - INT TERM EXIT
+  echo; echo "stopping..."
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup INT TERM EXIT
+
+if [ -z "${MONGO_URI:-}" ]; then
+  port=${MONGO_PORT:-27017}
+  .venv-nx/bin/nx-27017 --host 127.0.0.1 -p "$port" --data-dir .run/mongo \
+    --pid-file .run/nx-27017.pid --log-file .run/logs/nx-27017.log >/dev/null 2>&1 &
+  pids+=($!)
+  export MONGO_URI="mongodb://127.0.0.1:$port/"
+fi
+.venv/bin/python - <<'PY'
+import os, time, pymongo
+client = pymongo.MongoClient(os.environ["MONGO_URI"], serverSelectionTimeoutMS=500)
+for _ in range(60):
+    try:
+        client.admin.command("ping"); break
+    except Exception:
+        time.sleep(0.5)
+else:
+    raise SystemExit("MongoDB did not answer at " + os.environ["MONGO_URI"])
+PY
+.venv/bin/python -m carekit.events.topology >/dev/null
+
+services=(registry pairing activities notifications reporting gateway)
+for service in "${services[@]}"; do
+  .venv/bin/python -m carekit.run "$service" >".run/logs/$service.log" 2>&1 &
+  pids+=($!)
+done
+.venv/bin/python -m carekit.waitup "http://127.0.0.1:$GATEWAY_PORT/health" 90
+if [ -x .venv/bin/python ] && .venv/bin/python -c "import carekit.demo" 2>/dev/null; then
+  .venv/bin/python -m carekit.demo || echo "demo data: failed (see above)"
+fi
+cat <<INFO
+
+care-network is running
+  gateway       http://127.0.0.1:$GATEWAY_PORT/health
+  services      ${services[*]}   (logs: .run/logs/<service>.log, JSON)
+  RabbitMQ      $AMQP_URI   management: http://127.0.0.1:15672 (guest/guest)
+  MongoDB       $MONGO_URI   (one database per service: care_<service>)
+  dead letters  .venv/bin/python -m carekit.events.dlq list <service>
+Ctrl-C stops everything.
+INFO
+wait -n "${pids[@]}" || true
+echo "a process exited; see .run/logs/"
