@@ -9,11 +9,13 @@ from pymongo.errors import DuplicateKeyError
 
 def upsert_if_newer(collection, key, version, fields, version_field="version"):
     """Set `fields` on document `key` if `version` is newer. True if applied."""
+    newer = {"_id": key, "$or": [{version_field: {"$lt": version}},
+                                 {version_field: {"$exists": False}}]}
+    change = {"$set": dict(fields, **{version_field: version})}
     try:
-        result = collection.update_one(
-            {"_id": key, "$or": [{version_field: {"$lt": version}},
-                                 {version_field: {"$exists": False}}]},
-            {"$set": dict(fields, **{version_field: version})}, upsert=True)
+        result = collection.update_one(newer, change, upsert=True)
     except DuplicateKeyError:
-        return False
+        # Either what is stored is as new or newer, or a concurrent handler inserted the
+        # document between our match and our insert: match once more against what exists.
+        return bool(collection.update_one(newer, change).modified_count)
     return bool(result.modified_count or result.upserted_id is not None)
