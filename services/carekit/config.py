@@ -11,6 +11,9 @@ from marshmallow import Schema, ValidationError, fields, validate, validates, EX
 
 SERVICE_NAMES = ("registry", "pairing", "activities", "notifications", "reporting", "gateway")
 
+# Only these services hold national ID numbers and phone numbers (encrypted at rest).
+PII_HOLDERS = ("registry",)
+
 # Only for a developer's machine: production (CARE_ENV=production) must set its own key.
 DEVELOPMENT_PII_KEY = base64.urlsafe_b64encode(b"care-network-dev-only-not-secret").decode()
 
@@ -90,11 +93,11 @@ def load_settings(service_name, environ=None):
         problems = "; ".join("{}: {}".format(name, " ".join(map(str, msgs)))
                              for name, msgs in sorted(exc.messages.items()))
         raise ConfigError("invalid configuration for {}: {}".format(service_name, problems))
-    if settings["PII_ENCRYPTION_KEY"] is None:
-        if settings["CARE_ENV"] == "production":
-            raise ConfigError("invalid configuration for {}: PII_ENCRYPTION_KEY: required when "
-                              "CARE_ENV=production".format(service_name))
+    if settings["PII_ENCRYPTION_KEY"] is None and settings["CARE_ENV"] != "production":
         settings["PII_ENCRYPTION_KEY"] = DEVELOPMENT_PII_KEY
+    if settings["PII_ENCRYPTION_KEY"] is None and service_name in PII_HOLDERS:
+        raise ConfigError("invalid configuration for {}: PII_ENCRYPTION_KEY: required when "
+                          "CARE_ENV=production".format(service_name))
     if not settings["MONGO_DATABASE"]:
         settings["MONGO_DATABASE"] = "care_{}".format(service_name)
     settings["SERVICE_NAME"] = service_name

@@ -1,11 +1,13 @@
 """The HTTP gateway (see DESIGN.md §3). For now: /health, asking every service over RPC."""
 import json
 
+import eventlet
 from nameko.exceptions import RemoteError
 from nameko.rpc import RpcProxy, rpc
 from nameko.web.handlers import http
 
 BACKEND_SERVICES = ("registry", "pairing", "activities", "notifications", "reporting")
+HEALTH_TIMEOUT_SECONDS = 5
 
 
 class GatewayService:
@@ -24,10 +26,14 @@ class GatewayService:
     @http("GET", "/health")
     def http_health(self, request):
         report, healthy = {}, True
-        for service in BACKEND_SERVICES:
+        calls = {service: getattr(self, service).health.call_async()
+                 for service in BACKEND_SERVICES}
+        for service, call in calls.items():
             try:
-                report[service] = getattr(self, service).health.call_async().result()
-            except (RemoteError, Exception) as exc:  # any failure means that service is down
+                # a queue with no consumer would never answer: bound the wait
+                with eventlet.Timeout(HEALTH_TIMEOUT_SECONDS):
+                    report[service] = call.result()
+            except (RemoteError, eventlet.Timeout, Exception) as exc:  # down, whatever the cause
                 healthy = False
                 report[service] = {"status": "down", "error": repr(exc)}
         body = json.dumps({"status": "ok" if healthy else "degraded", "services": report},

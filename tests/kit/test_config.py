@@ -26,8 +26,12 @@ def test_defaults_suit_a_developer_machine():
 ])
 def test_bad_or_missing_setting_is_named(env, named):
     with pytest.raises(ConfigError) as info:
-        load_settings("pairing", env)
+        load_settings("registry", env)
     assert named in str(info.value)
+
+
+def test_only_the_registry_needs_the_pii_key_in_production():
+    assert load_settings("pairing", {"CARE_ENV": "production"})["PII_ENCRYPTION_KEY"] is None
 
 
 def test_service_refuses_to_start_with_a_clear_message():
