@@ -1,6 +1,210 @@
-"""The activities service (see DESIGN.md §3). Not built yet: it starts, connects and answers health."""
+"""The activities service (DESIGN.md §2-3): care records, growth diaries, group activities
+with attendance and duty rota, aid, honours and assessments; its projection of registry and
+pairing events. Thin: every RPC validates its one argument with marshmallow and hands over
+to a domain module; every handler hands over to `projection`."""
+from nameko.rpc import rpc
+
+from activities import care, diary, groups, honours, projection, rota, storage, timeline
+from activities import schemas as s
+from carekit.contracts import pairing, registry  # noqa: F401  (registers what we consume)
+from carekit.errors import load_or_raise
+from carekit.events.handler import subscribe
+from carekit.events.outbox import Outbox
+from carekit.events.records import EVENT_LOG, EVENT_LOG_INDEXES
+from carekit.mongo import Database
 from carekit.service import CareService
 
 
 class ActivitiesService(CareService):
     name = "activities"
+    db = Database(indexes=dict(storage.INDEXES, **{EVENT_LOG: EVENT_LOG_INDEXES}))
+    outbox = Outbox(carriers=storage.CARRIERS)
+
+    # -- care records ----------------------------------------------------------------------
+    @rpc
+    def log_care_record(self, payload):
+        return care.log(self.db, self.outbox, load_or_raise(s.LogCareRecordSchema(), payload))
+
+    @rpc
+    def revise_care_record(self, payload):
+        return care.revise(self.db, self.outbox,
+                           load_or_raise(s.ReviseCareRecordSchema(), payload))
+
+    @rpc
+    def delete_care_record(self, payload):
+        return care.delete(self.db, self.outbox,
+                           load_or_raise(s.DeleteCareRecordSchema(), payload))
+
+    @rpc
+    def complete_follow_up(self, payload):
+        return care.complete_follow_up(self.db, self.outbox,
+                                       load_or_raise(s.CompleteFollowUpSchema(), payload))
+
+    @rpc
+    def get_care_record(self, payload):
+        data = load_or_raise(s.GetByIdSchema(), payload)
+        return care.get(self.db, data["id"], data["with_history"])
+
+    # -- growth diary ----------------------------------------------------------------------
+    @rpc
+    def add_diary_entry(self, payload):
+        return diary.add(self.db, self.outbox, load_or_raise(s.AddDiaryEntrySchema(), payload))
+
+    @rpc
+    def revise_diary_entry(self, payload):
+        return diary.revise(self.db, self.outbox,
+                            load_or_raise(s.ReviseDiaryEntrySchema(), payload))
+
+    @rpc
+    def delete_diary_entry(self, payload):
+        return diary.delete(self.db, self.outbox,
+                            load_or_raise(s.DeleteDiaryEntrySchema(), payload))
+
+    @rpc
+    def get_diary_entry(self, payload):
+        data = load_or_raise(s.GetByIdSchema(), payload)
+        return diary.get(self.db, data["id"], data["with_history"])
+
+    # -- group activities and duty rota ------------------------------------------------------
+    @rpc
+    def schedule_activity(self, payload):
+        return groups.schedule(self.db, self.outbox,
+                               load_or_raise(s.ScheduleActivitySchema(), payload))
+
+    @rpc
+    def reschedule_activity(self, payload):
+        return groups.reschedule(self.db, self.outbox,
+                                 load_or_raise(s.RescheduleActivitySchema(), payload))
+
+    @rpc
+    def cancel_activity(self, payload):
+        return groups.cancel(self.db, self.outbox,
+                             load_or_raise(s.CancelActivitySchema(), payload))
+
+    @rpc
+    def record_attendance(self, payload):
+        return groups.record_attendance(self.db, self.outbox,
+                                        load_or_raise(s.RecordAttendanceSchema(), payload))
+
+    @rpc
+    def get_activity(self, payload):
+        data = load_or_raise(s.GetByIdSchema(), payload)
+        return groups.get(self.db, data["id"], data["with_history"])
+
+    @rpc
+    def activity_calendar(self, payload):
+        return groups.calendar(self.db, load_or_raise(s.CalendarSchema(), payload))
+
+    @rpc
+    def set_duty_rota(self, payload):
+        return rota.set_rota(self.db, load_or_raise(s.SetDutyRotaSchema(), payload))
+
+    @rpc
+    def get_duty_rota(self, payload):
+        data = load_or_raise(s.OnDutySchema(), payload)
+        return rota.get_rota(self.db, data["school_id"], data["date"])
+
+    @rpc
+    def on_duty(self, payload):
+        data = load_or_raise(s.OnDutySchema(), payload)
+        return rota.on_duty(self.db, data["school_id"], data["date"])
+
+    # -- honours and outcomes -----------------------------------------------------------------
+    @rpc
+    def grant_award(self, payload):
+        return honours.grant_award(self.db, self.outbox,
+                                   load_or_raise(s.GrantAwardSchema(), payload))
+
+    @rpc
+    def list_awards(self, payload):
+        return honours.awards(self.db, load_or_raise(s.AwardsQuerySchema(), payload))
+
+    @rpc
+    def record_assessment(self, payload):
+        return honours.record_assessment(self.db, self.outbox,
+                                         load_or_raise(s.RecordAssessmentSchema(), payload))
+
+    @rpc
+    def assessments_of(self, payload):
+        data = load_or_raise(s.ChildSchema(), payload)
+        return honours.assessments_of(self.db, data["child_id"])
+
+    # -- queries -----------------------------------------------------------------------------
+    @rpc
+    def timeline(self, payload):
+        return timeline.timeline(self.db, load_or_raise(s.TimelineSchema(), payload))
+
+    @rpc
+    def last_contacts(self, payload):
+        return timeline.last_contacts(self.db, load_or_raise(s.LastContactsSchema(), payload))
+
+    @rpc
+    def flagged_records(self, payload):
+        return timeline.flagged_records(self.db,
+                                        load_or_raise(s.FlaggedRecordsSchema(), payload))
+
+    # -- projection: registry ---------------------------------------------------------------
+    @subscribe("registry", "ChildRegistered")
+    def on_child_registered(self, event):
+        projection.apply_child(self.db, event.data, registered_on=event.data["registered_on"])
+
+    @subscribe("registry", "ChildUpdated")
+    def on_child_updated(self, event):
+        projection.apply_child(self.db, event.data)
+
+    @subscribe("registry", "ChildStatusChanged")
+    def on_child_status_changed(self, event):
+        projection.apply_child(self.db, event.data)
+
+    @subscribe("registry", "ChildTransferred")
+    def on_child_transferred(self, event):
+        projection.apply_child(self.db, event.data)
+
+    @subscribe("registry", "StaffRegistered")
+    def on_staff_registered(self, event):
+        projection.apply_staff(self.db, event.data)
+
+    @subscribe("registry", "StaffUpdated")
+    def on_staff_updated(self, event):
+        projection.apply_staff(self.db, event.data)
+
+    @subscribe("registry", "StaffLeft")
+    def on_staff_left(self, event):
+        projection.apply_staff(self.db, event.data)
+
+    @subscribe("registry", "VolunteerRegistered")
+    def on_volunteer_registered(self, event):
+        projection.apply_volunteer(self.db, event.data)
+
+    @subscribe("registry", "VolunteerLeft")
+    def on_volunteer_left(self, event):
+        projection.apply_volunteer(self.db, event.data)
+
+    @subscribe("registry", "ClassCreated")
+    def on_class_created(self, event):
+        projection.apply_class(self.db, event.data)
+
+    @subscribe("registry", "ClassUpdated")
+    def on_class_updated(self, event):
+        projection.apply_class(self.db, event.data)
+
+    @subscribe("registry", "SchoolRegistered")
+    def on_school_registered(self, event):
+        projection.apply_school(self.db, event.data)
+
+    # -- projection: pairing ----------------------------------------------------------------
+    @subscribe("pairing", "MentorAssigned")
+    def on_mentor_assigned(self, event):
+        projection.pairing_started(self.db, "mentor", event.data)
+
+    @subscribe("pairing", "MentorReleased")
+    def on_mentor_released(self, event):
+        projection.pairing_ended(self.db, "mentor", event.data)
+
+    @subscribe("pairing", "ProxyParentAssigned")
+    def on_proxy_parent_assigned(self, event):
+        projection.pairing_started(self.db, "proxy_parent", event.data)
+
+    @subscribe("pairing", "ProxyParentReleased")
+    def on_proxy_parent_released(self, event):
+        projection.pairing_ended(self.db, "proxy_parent", event.data)

@@ -4,6 +4,7 @@ Field problems come from marshmallow. Validators of ours raise `invalid(code, me
 marshmallow's own messages are mapped to codes here, so every error has both.
 """
 import json
+import re
 
 from marshmallow import ValidationError
 
@@ -18,8 +19,9 @@ _BUILTIN = [
     ("Not a valid number", "not_number", "应为数字"),
     ("Not a valid string", "not_string", "应为文字"),
     ("Not a valid boolean", "not_boolean", "应为是或否"),
-    ("Not a valid date", "not_date", "日期格式不对，应为 YYYY-MM-DD"),
+    # datetime before date: matching is by prefix
     ("Not a valid datetime", "not_datetime", "时间格式不对，应为 ISO 8601"),
+    ("Not a valid date", "not_date", "日期格式不对，应为 YYYY-MM-DD"),
     ("Not a valid UUID", "not_uuid", "编号格式不对"),
     ("Not a valid list", "not_list", "应为列表"),
     ("Invalid input type", "invalid_type", "类型不对"),
@@ -39,6 +41,10 @@ _BUILTIN = [
 ]
 
 
+_BETWEEN = re.compile(r"^Must be greater than (?:or equal to )?(\S+) and less than "
+                      r"(?:or equal to )?(\S+?)\.?$")
+
+
 def invalid(code, message):
     """A ValidationError for a field, carrying a stable code and a Chinese message."""
     return ValidationError("{}{}{}".format(code, _SEPARATOR, message))
@@ -49,6 +55,9 @@ def _describe(raw):
     if _SEPARATOR in raw:
         code, message = raw.split(_SEPARATOR, 1)
         return code, message
+    between = _BETWEEN.match(raw)  # a Range with both ends: not "too small" either way
+    if between:
+        return "out_of_range", "数值应在 {} 到 {} 之间".format(*between.groups())
     for prefix, code, message in _BUILTIN:
         if raw.startswith(prefix):
             return code, "{}（{}）".format(message, raw) if code == "not_allowed" else message

@@ -15,8 +15,10 @@ first published. Such events carry `revision` (1 for the first, +1 per change) s
 subscriber keeps the newest with `upsert_if_newer(coll, <id>, revision, data, "revision")`:
 - care record: VisitLogged (revision 1), VisitRevised (>1), VisitDeleted (soft delete, last);
   for kind=aid an AidDistributed with the same revision accompanies VisitLogged/VisitRevised
-  (aid_id == record_id; VisitDeleted withdraws the aid too);
-- diary entry: DiaryEntryAdded (revision 1), DiaryEntryDeleted;
+  (aid_id == record_id; VisitDeleted, or a VisitRevised whose kind is no longer aid,
+  withdraws the aid);
+- diary entry: DiaryEntryAdded (revision 1 implied), DiaryEntryRevised (>1),
+  DiaryEntryDeleted;
 - group activity: ActivityScheduled (revision grows with each reschedule), ActivityCancelled,
   ActivityHeld (revision grows when attendance is corrected; shares the activity's counter);
 - assessment: AssessmentRecorded; one per child and term, a correction re-publishes it with
@@ -154,6 +156,22 @@ class DiaryEntryAddedV1(Contract):
     flagged = fields.Boolean(required=True)
     entry_date = fields.Date(required=True)
     topics = fields.List(fields.String(validate=validate.OneOf(DIARY_TOPICS)), required=True)
+
+
+@event_schema("activities", "DiaryEntryRevised", version=1)
+class DiaryEntryRevisedV1(Contract):
+    """A growth diary entry was corrected; carries its full current public state."""
+    entry_id = fields.String(**_id)
+    revision = fields.Integer(**_revision)
+    child_id = fields.String(**_id)
+    school_id = fields.String(**_id)
+    class_id = fields.String(**_optional_id)
+    by_id = fields.String(**_id)
+    by_role = fields.String(required=True, validate=validate.OneOf(BY_ROLES))
+    flagged = fields.Boolean(required=True)
+    entry_date = fields.Date(required=True)
+    topics = fields.List(fields.String(validate=validate.OneOf(DIARY_TOPICS)), required=True)
+    changed_fields = fields.List(fields.String(), required=True)
 
 
 @event_schema("activities", "DiaryEntryDeleted", version=1)

@@ -6,7 +6,8 @@ replicas, a relay republish) sees the live claim and is retried later; a copy ar
 after is skipped. A claim left by a process that died expires after LEASE_SECONDS.
 The key is event id + handler, so two handlers of one service each process an event once.
 """
-from datetime import datetime, timedelta, timezone
+import time
+from datetime import datetime, timezone
 
 from pymongo import ASCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError
@@ -16,6 +17,8 @@ LEDGER_INDEXES = {PROCESSED_EVENTS: [IndexModel([("handled_at", ASCENDING)])]}
 LEASE_SECONDS = 60
 
 NEW, DONE, BUSY = "new", "done", "busy"
+# Leases are epoch seconds, not datetimes: the stand-in stores a $set datetime as text, which
+# would then never compare as expired.
 
 
 def _now():
@@ -32,18 +35,18 @@ class ProcessedEvents:
 
     def claim(self, event):
         """NEW: go ahead. DONE: already processed, skip. BUSY: being processed elsewhere."""
-        now = _now()
+        now = time.time()
         try:
             self.collection.insert_one({
                 "_id": self.key(event.id), "event_id": event.id, "handler": self.handler,
                 "type": event.name, "version": event.version, "source": event.source,
-                "status": "processing", "lease_until": now + timedelta(seconds=LEASE_SECONDS)})
+                "status": "processing", "lease_until": now + LEASE_SECONDS})
             return NEW
         except DuplicateKeyError:
             pass
         taken_over = self.collection.find_one_and_update(
             {"_id": self.key(event.id), "status": "processing", "lease_until": {"$lt": now}},
-            {"$set": {"lease_until": now + timedelta(seconds=LEASE_SECONDS)}})
+            {"$set": {"lease_until": now + LEASE_SECONDS}})
         if taken_over is not None:
             return NEW
         existing = self.collection.find_one({"_id": self.key(event.id)}, {"status": 1})

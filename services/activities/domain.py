@@ -1,0 +1,283 @@
+"""The activities domain in plain Python: vocabulary with Chinese labels, time rules, roles,
+attendance counts, duty rota, assessment averages, timeline paging. No AMQP, no MongoDB."""
+import base64
+import json
+import uuid
+from datetime import date, datetime, time, timedelta, timezone
+from decimal import ROUND_HALF_UP, Decimal
+
+from carekit.contracts import activities as contract
+from carekit.errors import ValidationFailed
+
+# Schools keep Beijing time and China has no daylight saving: a fixed offset is exact.
+CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
+# A phone's clock may run a little ahead of ours; "in the future" allows for that.
+CLOCK_SKEW = timedelta(minutes=5)
+
+CARE_KIND_LABELS = {
+    "home_visit": "家访", "talk": "谈心", "parent_call": "电话联系",
+    "family_video_call": "亲情电话", "study_guidance": "学习指导", "counselling": "心理辅导",
+    "aid": "资助", "gift": "赠送礼物", "birthday": "过生日", "behaviour_followup": "行为矫正跟进",
+}
+BY_ROLE_LABELS = {"mentor": "帮扶教师", "proxy_parent": "代理家长", "other": "非结对人员"}
+FLAG_LABELS = {"not_paired": "记录人不是该儿童当时的帮扶教师或代理家长",
+               "author_inactive": "记录人已离职或不再服务"}
+DIARY_TOPIC_LABELS = {"study": "学习", "mood": "情绪", "behaviour": "行为", "health": "健康"}
+AID_FORM_LABELS = {"money": "资金", "goods": "物资"}
+DONOR_TYPE_LABELS = {"school": "学校", "government": "政府部门", "enterprise": "企业",
+                     "society": "社会团体", "individual": "个人", "other": "其他"}
+ACTIVITY_KIND_LABELS = {
+    "theme_meeting": "主题班队会", "festival": "节日活动", "competition": "比赛",
+    "reading": "读书活动", "book_donation": "图书角捐赠", "radio": "校园广播",
+    "after_school": "课后活动", "parent_meeting": "家长会", "seminar": "研讨会/座谈会",
+}
+# Occasions with a fixed list; other kinds accept any lower_snake_case code.
+OCCASIONS = {
+    "festival": {"new_year": "元旦", "spring_festival": "春节", "lantern_festival": "元宵节",
+                 "womens_day": "三八妇女节", "tree_planting_day": "植树节", "qingming": "清明节",
+                 "labour_day": "劳动节", "youth_day": "五四青年节", "mothers_day": "母亲节",
+                 "childrens_day": "六一儿童节", "dragon_boat": "端午节", "fathers_day": "父亲节",
+                 "teachers_day": "教师节", "mid_autumn": "中秋节", "national_day": "国庆节",
+                 "double_ninth": "重阳节", "other": "其他节日"},
+    "competition": {"labour_skills": "劳动技能大赛", "reading_speech": "读书演讲",
+                    "poetry_recital": "诗文诵读", "essay": "征文", "drawing": "绘画",
+                    "sports": "体育比赛", "other": "其他比赛"},
+}
+ACTIVITY_STATUS_LABELS = {"scheduled": "已安排", "cancelled": "已取消", "held": "已举行"}
+ATTENDANCE_LABELS = {"present": "出席", "absent": "缺席", "excused": "请假"}
+DUTY_PERIODS = {"noon": "午间", "after_school": "下午课后"}
+DUTY_ACTIVITIES = {"reading": "课外阅读", "study_guidance": "学习指导", "sports": "体育活动",
+                   "arts": "文艺活动", "other": "其他"}
+WEEKDAY_LABELS = {1: "星期一", 2: "星期二", 3: "星期三", 4: "星期四", 5: "星期五",
+                  6: "星期六", 7: "星期日"}
+AWARD_LEVEL_LABELS = {"class": "班级", "school": "校级", "township": "乡镇级", "county": "县级",
+                      "city": "市级", "province": "省级", "national": "国家级"}
+RECIPIENT_LABELS = {"child": "学生", "staff": "教师"}
+BEHAVIOUR_LABELS = {"excellent": "优", "good": "良", "fair": "中", "poor": "差"}
+BEHAVIOUR_RANK = {"poor": 1, "fair": 2, "good": 3, "excellent": 4}
+SUBJECT_LABELS = {"chinese": "语文", "maths": "数学", "english": "英语", "science": "科学",
+                  "morality": "道德与法治", "physics": "物理", "chemistry": "化学",
+                  "biology": "生物", "history": "历史", "geography": "地理", "pe": "体育",
+                  "music": "音乐", "art": "美术", "it": "信息技术"}
+DELETE_REASON_LABELS = {"duplicate": "重复录入", "wrong_child": "记错了儿童",
+                        "entered_in_error": "录入有误", "other": "其他"}
+TIMELINE_TYPES = ("care_record", "diary", "activity", "award")
+TIMELINE_TYPE_LABELS = {"care_record": "帮扶记录", "diary": "成长日记", "activity": "集体活动",
+                        "award": "荣誉"}
+
+assert set(CARE_KIND_LABELS) == set(contract.CARE_KINDS)
+assert set(ACTIVITY_KIND_LABELS) == set(contract.ACTIVITY_KINDS)
+
+
+# -- ids and time ----------------------------------------------------------------------------
+def new_id(prefix, client_id=None):
+    """Ids carry their type (cr_, gd_, ga_, aw_ ...): unique across collections, which the
+    timeline's (at, _id) order relies on. A caller's own id is kept, prefixed."""
+    return "{}_{}".format(prefix, client_id or uuid.uuid4().hex)
+
+
+def stable_id(prefix, *parts):
+    """The same id for the same parts (one assessment per child and term)."""
+    return "{}_{}".format(prefix, uuid.uuid5(uuid.NAMESPACE_URL, "|".join(parts)).hex)
+
+
+def stamp(moment):
+    """How an instant is stored: UTC ISO 8601 text with milliseconds, e.g.
+    2025-03-01T02:00:00.000Z. Fixed width, so text order is time order (sorting and keyset
+    paging work on it). Text rather than a BSON date because the stand-in stores a date that
+    is `$set` on an existing document as naive text, which would then sort wrongly."""
+    moment = moment.astimezone(timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + "{:03d}Z".format(moment.microsecond // 1000)
+
+
+def as_utc(value):
+    """A stored instant (stamp text, or a datetime) as an aware UTC datetime."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
+def to_stored(moment):
+    return stamp(moment)
+
+
+def now():
+    """The current instant, to the millisecond (what is stored)."""
+    return as_utc(stamp(datetime.now(timezone.utc)))
+
+
+def local_date(value):
+    return as_utc(value).astimezone(CHINA_TZ).date()
+
+
+def today():
+    return local_date(datetime.now(timezone.utc))
+
+
+def day_start(day):
+    """Midnight Beijing time of a date, stored form: the sort key of dated things (diary
+    entries, awards)."""
+    return stamp(datetime.combine(day, time(0, 0), tzinfo=CHINA_TZ))
+
+
+def iso_day(day):
+    """Dates are stored as ISO strings: BSON has no date type, and strings compare in order."""
+    return day.isoformat() if isinstance(day, date) else day
+
+
+def parse_day(text):
+    return date.fromisoformat(text) if isinstance(text, str) else text
+
+
+# -- errors ----------------------------------------------------------------------------------
+class Problems:
+    """Collects field problems so one answer names all of them."""
+
+    def __init__(self):
+        self.errors = []
+
+    def add(self, field, code, message):
+        self.errors.append({"field": field, "code": code, "message": message})
+
+    def raise_if_any(self):
+        if self.errors:
+            raise ValidationFailed(errors=sorted(self.errors, key=lambda e: (e["field"],
+                                                                             e["code"])))
+
+
+def check_moment(problems, field, moment, child, current):
+    """A contact's time: not in the future, not before the child's file was opened."""
+    moment = as_utc(moment)
+    if moment > current + CLOCK_SKEW:
+        problems.add(field, "in_future", "时间不能晚于现在")
+    registered_on = child.get("registered_on")
+    if registered_on and local_date(moment) < parse_day(registered_on):
+        problems.add(field, "before_registration",
+                     "时间不能早于该儿童建档日期（{}）".format(registered_on))
+
+
+def check_day(problems, field, day, child, current):
+    if day > local_date(current + CLOCK_SKEW):
+        problems.add(field, "in_future", "日期不能晚于今天")
+    registered_on = child.get("registered_on") if child else None
+    if registered_on and day < parse_day(registered_on):
+        problems.add(field, "before_registration",
+                     "日期不能早于该儿童建档日期（{}）".format(registered_on))
+
+
+# -- who is writing --------------------------------------------------------------------------
+def pairing_covers(pairing, day):
+    """Was this pairing in force on `day` (an ISO date string)? The end date still counts."""
+    started = pairing.get("started_on")
+    ended = pairing.get("ended_on")
+    return (started is None or started <= day) and (ended is None or day <= ended)
+
+
+def author_role(pairings, person_id, day):
+    """mentor / proxy_parent / other: the author's pairing with the child on that day."""
+    roles = {p["kind"] for p in pairings
+             if p.get("person_id") == person_id and pairing_covers(p, day)}
+    for role in ("mentor", "proxy_parent"):
+        if role in roles:
+            return role
+    return "other"
+
+
+def flags_for(role, author):
+    flags = []
+    if role == "other":
+        flags.append("not_paired")
+    if not author.get("active", True):
+        flags.append("author_inactive")
+    return flags
+
+
+# -- money, attendance, assessments ------------------------------------------------------------
+def to_fen(amount):
+    """Yuan (Decimal, 2 places) -> integer fen; money is never a float."""
+    if amount is None:
+        return None
+    return int((Decimal(amount) * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+
+
+def yuan(fen):
+    return None if fen is None else "{}.{:02d}".format(fen // 100, fen % 100)
+
+
+def attendance_counts(attendance):
+    """attendance: [{child_id, status, left_behind}] -> counts for ActivityHeld."""
+    counts = {"present": 0, "absent": 0, "excused": 0, "left_behind_present": 0}
+    for mark in attendance:
+        counts[mark["status"]] += 1
+        if mark["status"] == "present" and mark.get("left_behind"):
+            counts["left_behind_present"] += 1
+    return counts
+
+
+def average_percent(scores):
+    if not scores:
+        return None
+    return round(sum(100.0 * s["score"] / s["full_marks"] for s in scores) / len(scores), 2)
+
+
+def progress(assessments):
+    """Term-by-term change, oldest first: how grades and behaviour moved (成绩提高了)."""
+    out, previous = [], None
+    for current in sorted(assessments, key=lambda a: a["term"]):
+        step = dict(current)
+        if previous is not None:
+            if current.get("average_percent") is not None and \
+                    previous.get("average_percent") is not None:
+                step["average_change"] = round(current["average_percent"]
+                                               - previous["average_percent"], 2)
+            if current.get("behaviour_rating") and previous.get("behaviour_rating"):
+                step["behaviour_change"] = (BEHAVIOUR_RANK[current["behaviour_rating"]]
+                                            - BEHAVIOUR_RANK[previous["behaviour_rating"]])
+        out.append(step)
+        previous = current
+    return out
+
+
+# -- duty rota -------------------------------------------------------------------------------
+def rota_in_force(versions, day):
+    """versions: [{effective_from, slots, ...}] -> the one in force on `day`, or None."""
+    candidates = [v for v in versions if v["effective_from"] <= iso_day(day)]
+    return max(candidates, key=lambda v: (v["effective_from"], v.get("revision", 0)),
+               default=None)
+
+
+def duty_slots(rota, day):
+    weekday = day.isoweekday()
+    return [s for s in (rota or {}).get("slots", []) if s["weekday"] == weekday]
+
+
+# -- timeline paging -------------------------------------------------------------------------
+class BadCursor(ValueError):
+    pass
+
+
+def encode_cursor(at, item_id):
+    raw = json.dumps([at, item_id])
+    return base64.urlsafe_b64encode(raw.encode("utf-8")).decode("ascii").rstrip("=")
+
+
+def decode_cursor(cursor):
+    """-> (at, id). Refuses anything this service did not hand out."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        at, item_id = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+        if not isinstance(item_id, str) or stamp(as_utc(at)) != at:
+            raise ValueError(cursor)
+        return at, item_id
+    except (ValueError, TypeError, AttributeError, UnicodeError):
+        raise BadCursor(cursor)
+
+
+def newest_first(batches, limit):
+    """Merge batches (each already newest first by (at, _id)) and keep the first `limit`.
+    Ids are unique across collections (typed prefixes), so (at, _id) is a total order."""
+    merged = sorted((item for batch in batches for item in batch),
+                    key=lambda item: (item["at"], item["_id"]), reverse=True)
+    return merged[:limit]

@@ -1,0 +1,129 @@
+"""Honours and outcomes: awards to children (自强少年) and teachers (优秀教师), and per-term
+assessments (grades by subject, behaviour rating) so that "成绩提高了, 行为习惯好了" can be
+reported with numbers."""
+from pymongo.errors import DuplicateKeyError
+
+from activities import domain, projection, storage
+from activities.domain import Problems, iso_day
+from carekit.errors import Conflict, NotFound
+
+
+# -- awards --------------------------------------------------------------------------------------
+def grant_award(db, outbox, data):
+    current = domain.now()
+    problems = Problems()
+    if data["recipient_type"] == "child":
+        recipient = projection.child(db, data["child_id"])
+        if recipient is None:
+            problems.add("child_id", "unknown_child", "找不到该儿童（档案可能尚未同步）")
+    else:
+        recipient = projection.person(db, data["staff_id"])
+        if recipient is None or recipient["type"] != "staff":
+            problems.add("staff_id", "unknown_staff", "找不到该教师（信息可能尚未同步）")
+    domain.check_day(problems, "granted_on", data["granted_on"], None, current)
+    problems.raise_if_any()
+    doc = {"_id": domain.new_id("aw", data["award_id"]),
+           "recipient_type": data["recipient_type"], "child_id": data.get("child_id"),
+           "staff_id": data.get("staff_id"), "school_id": recipient["school_id"],
+           "class_id": recipient.get("class_id") if data["recipient_type"] == "child" else None,
+           "title": data["title"], "level": data["level"],
+           "granted_on": iso_day(data["granted_on"]), "awarded_by": data.get("awarded_by"),
+           "notes": data.get("notes"), "recorded_by": data["recorded_by"],
+           "at": domain.day_start(data["granted_on"]), "created_at": domain.stamp(current)}
+    event = outbox.event("AwardGranted", {
+        "award_id": doc["_id"], "recipient_type": doc["recipient_type"],
+        "child_id": doc["child_id"], "staff_id": doc["staff_id"],
+        "school_id": doc["school_id"], "title": doc["title"], "level": doc["level"],
+        "granted_on": doc["granted_on"], "recorded_by": doc["recorded_by"]},
+        subject=doc["child_id"] or doc["staff_id"])
+    try:
+        outbox.insert(storage.AWARDS, doc, [event])
+    except DuplicateKeyError:
+        stored = db[storage.AWARDS].find_one({"_id": doc["_id"]})
+        if not stored or (stored["title"], stored["granted_on"]) != (doc["title"],
+                                                                   doc["granted_on"]):
+            raise Conflict("该荣誉编号已被另一项荣誉使用", code="duplicate_id")
+        return award_view(stored)
+    return award_view(doc)
+
+
+def award_view(doc):
+    out = storage.view(doc)
+    out["level_label"] = domain.AWARD_LEVEL_LABELS[doc["level"]]
+    out["recipient_label"] = domain.RECIPIENT_LABELS[doc["recipient_type"]]
+    return out
+
+
+def awards(db, data):
+    key = next(k for k in ("child_id", "staff_id", "school_id") if data.get(k))
+    docs = db[storage.AWARDS].find({key: data[key]}, {"_outbox": 0}).sort(
+        [("at", -1), ("_id", -1)])
+    return [award_view(doc) for doc in docs]
+
+
+# -- assessments -----------------------------------------------------------------------------------
+def record_assessment(db, outbox, data):
+    """One assessment per child and term; recording it again is a correction (history kept).
+    A correction must name the revision it corrects, so two people never overwrite each
+    other unknowingly."""
+    current = domain.now()
+    problems = Problems()
+    child = projection.child(db, data["child_id"])
+    if child is None:
+        problems.add("child_id", "unknown_child", "找不到该儿童（档案可能尚未同步）")
+        problems.raise_if_any()
+    assessment_id = domain.stable_id("as", data["child_id"], data["term"])
+    stored = db[storage.ASSESSMENTS].find_one({"_id": assessment_id})
+    if stored is not None and data.get("revision") != stored["revision"]:
+        raise Conflict("该学期已有评价，请刷新后在最新版本上修改", code="stale_revision",
+                       current_revision=stored["revision"])
+    scores = [{"subject": s["subject"], "score": s["score"], "full_marks": s["full_marks"]}
+              for s in data["scores"]]
+    fields = {"scores": scores, "average_percent": domain.average_percent(scores),
+              "behaviour_rating": data.get("behaviour_rating"), "comment": data.get("comment"),
+              "recorded_by": data["recorded_by"], "recorded_at": domain.stamp(current)}
+    revision = (stored or {}).get("revision", 0) + 1
+    doc = dict(fields, _id=assessment_id, child_id=child["_id"], term=data["term"],
+               school_id=(stored or child)["school_id"],
+               class_id=(stored or child).get("class_id"), revision=revision)
+    event = outbox.event("AssessmentRecorded", {
+        "assessment_id": assessment_id, "revision": revision, "child_id": doc["child_id"],
+        "school_id": doc["school_id"], "class_id": doc["class_id"], "term": doc["term"],
+        "scores": scores, "average_percent": doc["average_percent"],
+        "behaviour_rating": doc["behaviour_rating"], "recorded_by": doc["recorded_by"]},
+        subject=doc["child_id"])
+    if stored is None:
+        try:
+            outbox.insert(storage.ASSESSMENTS, dict(doc, history={}), [event])
+        except DuplicateKeyError:
+            raise Conflict("该学期的评价刚被他人录入，请刷新后再改", code="stale_revision")
+        return assessment_view(doc)
+    previous = {k: stored.get(k) for k in fields}
+    change = dict(fields, revision=revision)
+    change[storage.history_key(stored["revision"])] = dict(previous,
+                                                           revision=stored["revision"])
+    result = outbox.update(storage.ASSESSMENTS,
+                           {"_id": assessment_id, "revision": stored["revision"]},
+                           {"$set": change}, [event])
+    if not result.matched_count:
+        raise Conflict("该学期的评价刚被他人修改，请刷新后再改", code="stale_revision")
+    return assessment_view(dict(stored, **change))
+
+
+def assessment_view(doc, with_history=False):
+    out = storage.view(doc)
+    out["behaviour_label"] = domain.BEHAVIOUR_LABELS.get(doc.get("behaviour_rating"))
+    for score in out.get("scores") or []:
+        score["subject_label"] = domain.SUBJECT_LABELS.get(score["subject"], score["subject"])
+    if with_history:
+        out["history"] = storage.history_of(doc)
+    return out
+
+
+def assessments_of(db, child_id):
+    """A child's assessments, oldest term first, each with its change from the term before."""
+    docs = list(db[storage.ASSESSMENTS].find({"child_id": child_id}, {"_outbox": 0}))
+    if not docs and projection.child(db, child_id) is None:
+        raise NotFound("找不到该儿童", child_id=child_id)
+    return {"child_id": child_id,
+            "terms": domain.progress([assessment_view(doc) for doc in docs])}

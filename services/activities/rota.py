@@ -1,0 +1,101 @@
+"""Duty rota (轮流值日) for after-school activities: mentors take turns by weekday, at noon
+and after class, in the activity room or on the playground. One document per school holds
+the rota in force and every earlier version, so "who was on duty that day" stays answerable.
+"""
+from pymongo.errors import DuplicateKeyError
+
+from activities import domain, projection, storage
+from activities.domain import Problems, iso_day
+from carekit.errors import Conflict, NotFound
+
+
+def set_rota(db, data):
+    current = domain.now()
+    problems = Problems()
+    if projection.school(db, data["school_id"]) is None:
+        problems.add("school_id", "unknown_school", "找不到该学校（信息可能尚未同步）")
+        problems.raise_if_any()
+    wanted = {s for slot in data["slots"] for s in slot["staff_ids"]}
+    known = projection.staff(db, wanted)
+    for index, slot in enumerate(data["slots"]):
+        for position, staff_id in enumerate(slot["staff_ids"]):
+            member = known.get(staff_id)
+            field = "slots.{}.staff_ids.{}".format(index, position)
+            if member is None or member.get("school_id") != data["school_id"]:
+                problems.add(field, "unknown_staff", "值日教师应为本校教师")
+            elif not member["active"]:
+                problems.add(field, "staff_inactive", "该教师已离职或调离")
+    problems.raise_if_any()
+    slots = sorted(({"weekday": s["weekday"], "period": s["period"], "place": s.get("place"),
+                     "staff_ids": list(s["staff_ids"]), "activities": list(s["activities"])}
+                    for s in data["slots"]), key=lambda s: (s["weekday"], s["period"]))
+    collection = db[storage.DUTY_ROTAS]
+    stored = collection.find_one({"_id": data["school_id"]}) or {"revision": 0, "versions": {}}
+    revision = stored["revision"] + 1
+    version = {"revision": revision, "effective_from": iso_day(data["effective_from"]),
+               "slots": slots, "set_by": data["set_by"], "set_at": domain.stamp(current)}
+    # Versions live under versions.r<N> (a $set of a sub-document: atomic, and stored as a
+    # document by the stand-in too); the revision condition turns a race into a Conflict.
+    try:
+        if stored["revision"] == 0:
+            collection.insert_one({"_id": data["school_id"], "school_id": data["school_id"],
+                                   "revision": revision, "versions": {"r1": version}})
+            matched = True
+        else:
+            matched = collection.update_one(
+                {"_id": data["school_id"], "revision": stored["revision"]},
+                {"$set": {"revision": revision,
+                          "versions.r{}".format(revision): version}}).matched_count
+    except DuplicateKeyError:
+        matched = False
+    if not matched:
+        raise Conflict("值日表刚被他人修改，请刷新后再试", code="stale_revision")
+    return rota_view(data["school_id"], version)
+
+
+def _versions(db, school_id):
+    doc = db[storage.DUTY_ROTAS].find_one({"_id": school_id})
+    if doc is None:
+        raise NotFound("该校还没有值日表", school_id=school_id)
+    return list((doc.get("versions") or {}).values())
+
+
+def get_rota(db, school_id, day=None):
+    version = domain.rota_in_force(_versions(db, school_id), day or domain.today())
+    if version is None:
+        raise NotFound("该日期还没有生效的值日表", school_id=school_id)
+    return rota_view(school_id, version)
+
+
+def rota_view(school_id, version):
+    out = storage.plain(dict(version, school_id=school_id))
+    for slot in out["slots"]:
+        _label(slot)
+    return out
+
+
+def _label(slot):
+    slot["weekday_label"] = domain.WEEKDAY_LABELS[slot["weekday"]]
+    slot["period_label"] = domain.DUTY_PERIODS[slot["period"]]
+    slot["activity_labels"] = [domain.DUTY_ACTIVITIES[a] for a in slot.get("activities", [])]
+    return slot
+
+
+def on_duty(db, school_id, day=None):
+    """Who is on duty on a day: the rota in force then, that weekday's slots. A teacher
+    who has since left is listed apart, so the gap shows."""
+    day = day or domain.today()
+    version = domain.rota_in_force(_versions(db, school_id), day)
+    slots = domain.duty_slots(version, day)
+    members = projection.staff(db, {s for slot in slots for s in slot["staff_ids"]})
+    out = []
+    for slot in slots:
+        slot = _label(storage.plain(dict(slot)))
+        slot["inactive_staff_ids"] = [s for s in slot["staff_ids"]
+                                      if not members.get(s, {}).get("active")]
+        slot["staff_ids"] = [s for s in slot["staff_ids"] if s not in
+                             slot["inactive_staff_ids"]]
+        out.append(slot)
+    return {"school_id": school_id, "date": iso_day(day), "weekday": day.isoweekday(),
+            "weekday_label": domain.WEEKDAY_LABELS[day.isoweekday()],
+            "rota_revision": version["revision"] if version else None, "slots": out}

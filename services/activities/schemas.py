@@ -1,0 +1,380 @@
+"""marshmallow schemas for every RPC argument of the activities service.
+
+Types, ranges and within-one-payload rules live here; rules that need stored state (is the
+child registered? is the time before the child's file was opened?) live in the commands.
+Every RPC takes one dict; unknown keys are refused so a misspelt field is never ignored.
+"""
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from activities import domain
+from carekit.contracts import activities as contract
+
+
+def _problem(field, code, message):
+    return ValidationError({field: ["{}|{}".format(code, message)]})
+
+
+def Id(**kwargs):
+    kwargs.setdefault("required", True)
+    return fields.String(validate=validate.Length(min=1, max=64), **kwargs)
+
+
+def ClientId():
+    """An id the caller may choose, so a retried command (phone on a weak signal) is not
+    stored twice."""
+    return fields.String(load_default=None, validate=validate.Regexp(
+        r"^[A-Za-z0-9_-]{8,64}$", error="bad_format|编号应为 8-64 位字母、数字、下划线或连字符"))
+
+
+def Text(max_length, **kwargs):
+    # No load_default: in a schema of changes, a text not sent must stay "not sent".
+    kwargs.setdefault("allow_none", True)
+    return fields.String(validate=validate.Length(max=max_length), **kwargs)
+
+
+def Moment(**kwargs):
+    # A time without offset is Beijing time: that is what a teacher's phone means.
+    return fields.AwareDateTime(default_timezone=domain.CHINA_TZ, **kwargs)
+
+
+def OneOf(choices, **kwargs):
+    return fields.String(validate=validate.OneOf(choices), **kwargs)
+
+
+def Revision():
+    return fields.Integer(required=True, validate=validate.Range(min=1))
+
+
+# -- care records ------------------------------------------------------------------------------
+class AidSchema(Schema):
+    form = OneOf(contract.AID_FORMS, required=True)
+    amount = fields.Decimal(places=2, load_default=None, allow_none=True,
+                            validate=validate.Range(min=0, max=1000000))  # yuan
+    quantity = fields.Integer(load_default=None, allow_none=True,
+                              validate=validate.Range(min=0, max=100000))
+    items = Text(200)                      # goods, e.g. 书包、文具
+    donor_type = OneOf(contract.DONOR_TYPES, required=True)
+    donor_name = Text(100)                 # kept here only, never in an event
+
+    @validates_schema
+    def _amount_or_goods(self, data, **kwargs):
+        if data.get("form") == "money" and data.get("amount") is None:
+            raise _problem("amount", "required", "资金资助必须填写金额")
+        if data.get("form") == "goods" and not (data.get("quantity") or data.get("items")):
+            raise _problem("items", "required", "物资资助必须填写物品或数量")
+
+
+class FollowUpSchema(Schema):
+    action_id = fields.String(load_default=None, allow_none=True,
+                              validate=validate.Length(min=1, max=64))
+    action = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    owner_id = Id()
+    due_on = fields.Date(required=True)
+    done = fields.Boolean(load_default=False)
+
+
+class CareFields(Schema):
+    """What a care record says; all optional here, required ones are added below."""
+    kind = OneOf(contract.CARE_KINDS)
+    by_id = Id(required=False)
+    occurred_at = Moment()
+    duration_minutes = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=1440))
+    place = Text(100)
+    notes = Text(2000)
+    wellbeing = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=5))
+    follow_ups = fields.List(fields.Nested(FollowUpSchema), validate=validate.Length(max=10))
+    aid = fields.Nested(AidSchema, allow_none=True)
+
+
+class LogCareRecordSchema(CareFields):
+    record_id = ClientId()
+    child_id = Id()
+    kind = OneOf(contract.CARE_KINDS, required=True)
+    by_id = Id()
+    occurred_at = Moment(required=True)
+    duration_minutes = fields.Integer(load_default=None, allow_none=True,
+                                      validate=validate.Range(min=0, max=1440))
+    wellbeing = fields.Integer(load_default=None, allow_none=True,
+                               validate=validate.Range(min=1, max=5))
+    follow_ups = fields.List(fields.Nested(FollowUpSchema), load_default=list,
+                             validate=validate.Length(max=10))
+    aid = fields.Nested(AidSchema, load_default=None, allow_none=True)
+
+
+class ReviseCareRecordSchema(Schema):
+    record_id = Id()
+    revision = Revision()
+    edited_by = Id()
+    reason = Text(500)
+    changes = fields.Nested(CareFields, required=True)
+
+
+class DeleteSchema(Schema):
+    deleted_by = Id()
+    reason_code = OneOf(contract.DELETE_REASONS, required=True)
+    reason = Text(500)
+
+
+class DeleteCareRecordSchema(DeleteSchema):
+    record_id = Id()
+
+
+class CompleteFollowUpSchema(Schema):
+    record_id = Id()
+    action_id = Id()
+    done_by = Id()
+
+
+class GetByIdSchema(Schema):
+    id = Id()
+    with_history = fields.Boolean(load_default=False)
+
+
+# -- growth diary --------------------------------------------------------------------------------
+class DiaryFields(Schema):
+    entry_date = fields.Date()
+    study = Text(2000)
+    mood = Text(2000)
+    behaviour = Text(2000)
+    health = Text(2000)
+
+
+class AddDiaryEntrySchema(DiaryFields):
+    entry_id = ClientId()
+    child_id = Id()
+    by_id = Id()
+    entry_date = fields.Date(required=True)
+
+    @validates_schema
+    def _says_something(self, data, **kwargs):
+        if not any((data.get(topic) or "").strip() for topic in contract.DIARY_TOPICS):
+            raise _problem("study", "empty_entry", "学习、情绪、行为、健康至少写一项")
+
+
+class ReviseDiaryEntrySchema(Schema):
+    entry_id = Id()
+    revision = Revision()
+    edited_by = Id()
+    changes = fields.Nested(DiaryFields, required=True)
+
+
+class DeleteDiaryEntrySchema(DeleteSchema):
+    entry_id = Id()
+
+
+# -- group activities --------------------------------------------------------------------------
+class ActivityFields(Schema):
+    occasion = fields.String(allow_none=True, validate=validate.Regexp(
+        r"^[a-z][a-z0-9_]{0,39}$", error="bad_format|应为小写英文代码，如 childrens_day"))
+    title = fields.String(validate=validate.Length(min=1, max=100))
+    sub_theme = Text(100)
+    organiser_id = Id(required=False)
+    place = Text(100)
+    class_ids = fields.List(Id(), validate=validate.Length(max=200))
+    starts_at = Moment()
+    ends_at = Moment(allow_none=True)
+    notes = Text(2000)
+
+
+class ScheduleActivitySchema(ActivityFields):
+    activity_id = ClientId()
+    school_id = Id()
+    kind = OneOf(contract.ACTIVITY_KINDS, required=True)
+    occasion = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(
+        r"^[a-z][a-z0-9_]{0,39}$", error="bad_format|应为小写英文代码，如 childrens_day"))
+    title = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    organiser_id = Id()
+    class_ids = fields.List(Id(), load_default=list, validate=validate.Length(max=200))
+    starts_at = Moment(required=True)
+    ends_at = Moment(load_default=None, allow_none=True)
+    scheduled_by = Id()
+
+
+class RescheduleActivitySchema(Schema):
+    activity_id = Id()
+    revision = Revision()
+    changed_by = Id()
+    changes = fields.Nested(ActivityFields, required=True)
+
+
+class CancelActivitySchema(Schema):
+    activity_id = Id()
+    cancelled_by = Id()
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class MarkSchema(Schema):
+    child_id = Id()
+    status = OneOf(contract.ATTENDANCE, required=True)
+
+
+class RecordAttendanceSchema(Schema):
+    activity_id = Id()
+    taken_by = Id()
+    held_on = fields.Date(load_default=None, allow_none=True)
+    participant_count = fields.Integer(load_default=None, allow_none=True,
+                                       validate=validate.Range(min=0, max=100000))
+    notes = Text(2000)
+    attendance = fields.List(fields.Nested(MarkSchema), required=True,
+                             validate=validate.Length(max=5000))
+
+    @validates_schema
+    def _each_child_once(self, data, **kwargs):
+        seen = set()
+        for index, mark in enumerate(data.get("attendance") or []):
+            if mark["child_id"] in seen:
+                raise _problem("attendance.{}.child_id".format(index), "duplicate",
+                               "同一名儿童只能登记一次")
+            seen.add(mark["child_id"])
+
+
+class CalendarSchema(Schema):
+    school_id = Id()
+    date_from = fields.Date(required=True)
+    date_to = fields.Date(required=True)
+    kinds = fields.List(OneOf(contract.ACTIVITY_KINDS), load_default=None, allow_none=True)
+    include_cancelled = fields.Boolean(load_default=False)
+
+    @validates_schema
+    def _range(self, data, **kwargs):
+        if data["date_to"] < data["date_from"]:
+            raise _problem("date_to", "before_start", "结束日期不能早于开始日期")
+        if (data["date_to"] - data["date_from"]).days > 366:
+            raise _problem("date_to", "range_too_long", "一次最多查询一年")
+
+
+# -- duty rota ---------------------------------------------------------------------------------
+class SlotSchema(Schema):
+    weekday = fields.Integer(required=True, validate=validate.Range(min=1, max=7))
+    period = OneOf(tuple(domain.DUTY_PERIODS), required=True)
+    staff_ids = fields.List(Id(), required=True, validate=validate.Length(min=1, max=10))
+    place = Text(100)
+    activities = fields.List(OneOf(tuple(domain.DUTY_ACTIVITIES)), load_default=list)
+
+
+class SetDutyRotaSchema(Schema):
+    school_id = Id()
+    set_by = Id()
+    effective_from = fields.Date(required=True)
+    slots = fields.List(fields.Nested(SlotSchema), required=True,
+                        validate=validate.Length(min=1, max=14))
+
+    @validates_schema
+    def _one_slot_per_period(self, data, **kwargs):
+        seen = set()
+        for index, slot in enumerate(data.get("slots") or []):
+            key = (slot["weekday"], slot["period"])
+            if key in seen:
+                raise _problem("slots.{}.period".format(index), "duplicate",
+                               "同一天同一时段只能有一个值日安排")
+            seen.add(key)
+
+
+class SchoolSchema(Schema):
+    school_id = Id()
+
+
+class OnDutySchema(Schema):
+    school_id = Id()
+    date = fields.Date(load_default=None, allow_none=True)
+
+
+# -- honours and outcomes ------------------------------------------------------------------------
+class GrantAwardSchema(Schema):
+    award_id = ClientId()
+    recipient_type = OneOf(contract.RECIPIENT_TYPES, required=True)
+    child_id = Id(load_default=None, allow_none=True, required=False)
+    staff_id = Id(load_default=None, allow_none=True, required=False)
+    title = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    level = OneOf(contract.AWARD_LEVELS, required=True)
+    granted_on = fields.Date(required=True)
+    awarded_by = Text(100)               # the issuing body, e.g. 莆田市教育局
+    notes = Text(1000)
+    recorded_by = Id()
+
+    @validates_schema
+    def _one_recipient(self, data, **kwargs):
+        wanted = "child_id" if data.get("recipient_type") == "child" else "staff_id"
+        other = "staff_id" if wanted == "child_id" else "child_id"
+        if not data.get(wanted):
+            raise _problem(wanted, "required", "请填写获奖人")
+        if data.get(other):
+            raise _problem(other, "not_allowed", "获奖人类型与所填编号不一致")
+
+
+class AwardsQuerySchema(Schema):
+    child_id = Id(required=False, load_default=None, allow_none=True)
+    staff_id = Id(required=False, load_default=None, allow_none=True)
+    school_id = Id(required=False, load_default=None, allow_none=True)
+
+    @validates_schema
+    def _one_selector(self, data, **kwargs):
+        if sum(1 for key in ("child_id", "staff_id", "school_id") if data.get(key)) != 1:
+            raise _problem("_schema", "one_selector", "请只按儿童、教师或学校中的一项查询")
+
+
+class ScoreSchema(Schema):
+    subject = fields.String(required=True, validate=validate.Regexp(
+        r"^[a-z][a-z0-9_]{0,39}$", error="bad_format|科目应为英文代码，如 chinese、maths"))
+    score = fields.Float(required=True, validate=validate.Range(min=0))
+    full_marks = fields.Float(load_default=100.0, validate=validate.Range(min=1, max=1000))
+
+    @validates_schema
+    def _within_full_marks(self, data, **kwargs):
+        if data["score"] > data["full_marks"]:
+            raise _problem("score", "above_full_marks", "分数不能高于满分")
+
+
+class RecordAssessmentSchema(Schema):
+    child_id = Id()
+    term = fields.String(required=True, validate=validate.Regexp(
+        r"^\d{4}-\d{4}-[12]$", error="bad_format|学期格式应为 2025-2026-1"))
+    scores = fields.List(fields.Nested(ScoreSchema), load_default=list,
+                         validate=validate.Length(max=20))
+    behaviour_rating = OneOf(contract.BEHAVIOUR_RATINGS, load_default=None, allow_none=True)
+    comment = Text(1000)
+    recorded_by = Id()
+    revision = fields.Integer(load_default=None, allow_none=True,
+                              validate=validate.Range(min=1))  # set when correcting
+
+    @validates_schema
+    def _something_assessed(self, data, **kwargs):
+        if not data.get("scores") and not data.get("behaviour_rating"):
+            raise _problem("scores", "required", "成绩和行为评价至少填一项")
+        subjects = [s["subject"] for s in data.get("scores") or []]
+        if len(subjects) != len(set(subjects)):
+            raise _problem("scores", "duplicate", "同一科目只能填一次")
+
+
+class ChildSchema(Schema):
+    child_id = Id()
+
+
+# -- queries -----------------------------------------------------------------------------------
+class TimelineSchema(Schema):
+    child_id = Id()
+    cursor = fields.String(load_default=None, allow_none=True,
+                           validate=validate.Length(max=300))
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    types = fields.List(OneOf(domain.TIMELINE_TYPES), load_default=None, allow_none=True,
+                        validate=validate.Length(min=1))
+
+
+class LastContactsSchema(Schema):
+    school_id = Id(required=False, load_default=None, allow_none=True)
+    class_id = Id(required=False, load_default=None, allow_none=True)
+    child_ids = fields.List(Id(), load_default=None, allow_none=True,
+                            validate=validate.Length(min=1, max=2000))
+
+    @validates_schema
+    def _one_selector(self, data, **kwargs):
+        if sum(1 for key in ("school_id", "class_id", "child_ids") if data.get(key)) != 1:
+            raise _problem("_schema", "one_selector", "请只按学校、班级或儿童名单中的一项查询")
+
+
+class FlaggedRecordsSchema(Schema):
+    school_id = Id()
+    cursor = fields.String(load_default=None, allow_none=True,
+                           validate=validate.Length(max=300))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
