@@ -27,6 +27,15 @@ class Sampler(CareService):
         return event["id"]
 
     @rpc
+    def relabel_thing(self, thing_id, label):
+        """An update carrying its event: recorded only if the thing exists."""
+        event = self.outbox.event("ThingRecorded", {"thing_id": thing_id, "label": label},
+                                  subject=thing_id)
+        result = self.outbox.update("things", {"_id": thing_id}, {"$set": {"label": label}},
+                                    [event])
+        return event["id"] if result.matched_count else None
+
+    @rpc
     def record_broken_thing(self, thing_id):
         event = self.outbox.event("ThingRecorded", {"thing_id": thing_id, "label": 42})
         self.outbox.insert("things", {"_id": thing_id}, [event])

@@ -167,3 +167,21 @@ def test_replay_from_event_log_to_one_queue(run_service, rpc, sampler_config, co
     run_service(Counter, counter_config)
     wait_for(lambda: all(count_of(mongo_client, counter_config, "r{}".format(i)) == 1
                          for i in range(3)), message="rebuilt from replay")
+
+
+def test_update_carries_its_event_and_a_missed_update_sends_none(
+        run_service, rpc, sampler_config, counter_config, mongo_client):
+    run_service(Sampler, sampler_config)
+    run_service(Counter, counter_config)
+    with rpc(sampler_config) as proxy:
+        proxy.sampler.record_thing("u1", "a")
+        first = proxy.sampler.relabel_thing("u1", "b")
+        second = proxy.sampler.relabel_thing("u1", "c")
+        assert proxy.sampler.relabel_thing("missing", "x") is None
+    wait_for(lambda: count_of(mongo_client, counter_config, "u1") == 3, message="3 events")
+    log = db_of(mongo_client, sampler_config)[EVENT_LOG]
+    wait_for(lambda: log.count_documents({"status": "sent"}) == 3, message="all sent")
+    assert {first, second} <= {d["_id"] for d in log.find()}
+    assert count_of(mongo_client, counter_config, "missing") == 0
+    thing = db_of(mongo_client, sampler_config).things.find_one({"_id": "u1"})
+    assert thing["label"] == "c" and thing["_outbox"] == []
