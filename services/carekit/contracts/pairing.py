@@ -41,6 +41,7 @@ END_REASONS = {
     "child_graduated": "儿童毕业",
     "child_inactive": "儿童档案停用",
     "buddy_left": "手拉手好朋友已转学或离开本班",
+    "child_changed_class": "儿童调班，好朋友不再同班",
 }
 # Why the planner (or an admin) chose this mentor.
 ASSIGN_REASONS = {
