@@ -44,9 +44,8 @@ for service in "${services[@]}"; do
   pids+=($!)
 done
 .venv/bin/python -m carekit.waitup "http://127.0.0.1:$GATEWAY_PORT/health" 90
-if [ -x .venv/bin/python ] && .venv/bin/python -c "import carekit.demo" 2>/dev/null; then
-  .venv/bin/python -m carekit.demo || echo "demo data: failed (see above)"
-fi
+echo "demo data:"
+.venv/bin/python -m registry.demo || echo "demo data: failed (see above)"
 cat <<INFO
 
 care-network is running

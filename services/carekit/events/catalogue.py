@@ -37,13 +37,21 @@ class Catalogue:
     def versions(self, name):
         return sorted(v for (n, v) in self._schemas if n == name)
 
+    def _instance(self, name, version):
+        # Building a marshmallow Schema copies every declared field: about 0.5 ms each, more
+        # than validating a typical event. Instances hold no per-call state, so reuse one.
+        entry = self.entry(name, version)
+        if "instance" not in entry:
+            entry["instance"] = entry["schema"]()
+        return entry["instance"]
+
     def load(self, name, version, data):
         """Validate `data` against the schema; returns Python values. Raises ValidationError."""
-        return self.entry(name, version)["schema"]().load(data)
+        return self._instance(name, version).load(data)
 
     def to_wire(self, name, version, data):
         """Validate, then dump to JSON-ready values (dates as ISO strings)."""
-        schema = self.entry(name, version)["schema"]()
+        schema = self._instance(name, version)
         return schema.dump(schema.load(data if isinstance(data, dict) else {}))
 
     def entries(self):

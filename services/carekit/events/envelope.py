@@ -82,6 +82,10 @@ class EnvelopeSchema(Schema):
     data = fields.Dict(required=True)
 
 
+# Building a Schema deep-copies its fields; one instance (no per-call state) serves all parses.
+_ENVELOPE_SCHEMA = EnvelopeSchema()
+
+
 @dataclass(frozen=True)
 class Event:
     """An accepted event, data already validated and loaded by its schema."""
@@ -150,7 +154,7 @@ def parse(body):
     if not isinstance(body, dict):
         raise InvalidEvent("not_envelope", "消息不是 CloudEvents 信封（应为 JSON 对象）")
     try:
-        attrs = EnvelopeSchema().load(body)
+        attrs = _ENVELOPE_SCHEMA.load(body)
     except ValidationError as exc:
         raise InvalidEvent("not_envelope", "CloudEvents 信封不完整或格式不对",
                            flatten(exc.messages))

@@ -39,6 +39,22 @@ class EventRecorder:
         self._wake()
         return result
 
+    def insert_many(self, collection, items, ordered=False):
+        """Insert [(document, envelopes)] in one round trip. Each document with its own
+        events is still one atomic write; with ordered=False a failing document (e.g. a
+        duplicate key: pymongo's BulkWriteError names its index) leaves the others written."""
+        documents = []
+        for document, envelopes in items:
+            document = dict(document)
+            if envelopes:
+                document[OUTBOX_FIELD] = list(envelopes)
+                document[PENDING_FLAG] = True
+            documents.append(document)
+        try:
+            return self.database[collection].insert_many(documents, ordered=ordered)
+        finally:
+            self._wake()
+
     def update(self, collection, filter, update, envelopes, **kwargs):
         """update_one; the events are recorded only if the document matched (or upserted)."""
         result = self.database[collection].update_one(filter, with_events(update, envelopes),

@@ -59,7 +59,7 @@ class Relay:
         logged = []
         for carrier in self.carriers:
             docs = list(self.database[carrier].find({PENDING_FLAG: True}, {OUTBOX_FIELD: 1})
-                        .limit(self.batch_size))
+                        .limit(self.batch_size).batch_size(self.batch_size))
             if not docs:
                 continue
             now = _now()
@@ -233,6 +233,8 @@ class OutboxRelay(SharedExtension):
                     sweep_age = self.sweep_every_seconds
                 failures = 0
             except Exception as exc:  # broker or database trouble: back off, try again
+                if not self._running:
+                    break  # stopping: the database client may already be closed
                 failures += 1
                 log.warning("outbox_relay_failed", error=repr(exc), failures=failures)
                 eventlet.sleep(min(0.2 * 2 ** failures, 10))

@@ -1,0 +1,252 @@
+"""marshmallow schemas for every RPC argument of the registry (field formats only).
+
+Rules that need the whole child file (ID vs birth date and gender, parents vs left-behind
+type) live in registry.files; rules that need the database (unknown school, duplicate ID) in
+the service. Enumerations accept the code or its Chinese label (so a roster can say 祖母).
+"""
+from datetime import date
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
+
+from carekit.errors import invalid
+from registry import identity, vocabulary as words
+
+_SHORT = validate.Length(min=1, max=50)
+_CODE = validate.Regexp(r"^[0-9A-Za-z_-]{1,32}$", error="bad_code|编码只能包含字母、数字、-和_，最长32位")
+
+
+class Text(fields.String):
+    """A string with surrounding blanks removed."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return super()._deserialize(value, attr, data, **kwargs).strip()
+
+
+class Choice(fields.String):
+    """One code of a vocabulary, given as the code or its Chinese label."""
+
+    def __init__(self, labels, **kwargs):
+        super().__init__(**kwargs)
+        self.labels = labels
+        self._by_label = {label: code for code, label in labels.items()}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = str(value).strip()
+        if text in self.labels:
+            return text
+        if text in self._by_label:
+            return self._by_label[text]
+        raise invalid("not_allowed", "应为以下之一：" + "、".join(self.labels.values()))
+
+
+class Flag(fields.Boolean):
+    truthy = fields.Boolean.truthy | {"是", "有", "Y", "y"}
+    falsy = fields.Boolean.falsy | {"否", "无", "N", "n", ""}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return super()._deserialize(value, attr, data, **kwargs)
+        except ValidationError:
+            raise invalid("not_boolean", "应填“是”或“否”")
+
+
+class NationalId(fields.String):
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return identity.normalise_national_id(value)
+        except identity.IdentityError as exc:
+            raise invalid(exc.code, exc.message)
+
+
+class Phone(fields.String):
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return identity.normalise_phone(value)
+        except identity.IdentityError as exc:
+            raise invalid(exc.code, exc.message)
+
+
+class PastDate(fields.Date):
+    def _deserialize(self, value, attr, data, **kwargs):
+        day = super()._deserialize(value, attr, data, **kwargs)
+        if day > date.today():
+            raise invalid("future_date", "日期不能晚于今天")
+        return day
+
+
+# -- organisation ------------------------------------------------------------------------------
+class CountyInput(Schema):
+    code = Text(required=True, validate=_CODE)
+    name = Text(required=True, validate=_SHORT)
+
+
+class TownshipInput(Schema):
+    county_id = Text(required=True)
+    code = Text(required=True, validate=_CODE)
+    name = Text(required=True, validate=_SHORT)
+
+
+class TownshipChanges(Schema):
+    code = Text(validate=_CODE)
+    name = Text(validate=_SHORT)
+
+
+class SchoolInput(Schema):
+    township_id = Text(required=True)
+    code = Text(required=True, validate=_CODE)
+    name = Text(required=True, validate=_SHORT)
+    address = Text(load_default=None, allow_none=True, validate=validate.Length(max=200))
+
+
+class SchoolChanges(Schema):
+    code = Text(validate=_CODE)
+    name = Text(validate=_SHORT)
+    address = Text(allow_none=True, validate=validate.Length(max=200))
+
+
+class ClassInput(Schema):
+    school_id = Text(required=True)
+    grade = fields.Integer(required=True, validate=validate.Range(
+        min=1, max=12, error="bad_grade|年级应为1至12"))
+    number = fields.Integer(required=True, validate=validate.Range(
+        min=1, max=60, error="bad_class_number|班号应为1至60"))
+    head_teacher_id = Text(load_default=None, allow_none=True)
+
+
+class ClassChanges(Schema):
+    head_teacher_id = Text(allow_none=True)
+
+
+# -- the child file ----------------------------------------------------------------------------
+class ParentInput(Schema):
+    relation = Choice(words.PARENT_RELATION, required=True)
+    name = Text(load_default=None, allow_none=True, validate=validate.Length(max=30))
+    work_province = Text(load_default=None, allow_none=True, validate=validate.Length(max=20))
+    work_city = Text(load_default=None, allow_none=True, validate=validate.Length(max=30))
+    occupation = Text(load_default=None, allow_none=True, validate=validate.Length(max=30))
+    phone = Phone(load_default=None, allow_none=True)
+    home_frequency = Text(load_default=None, allow_none=True, validate=validate.Length(max=30))
+
+
+class GuardianInput(Schema):
+    name = Text(required=True, validate=validate.Length(min=1, max=30))
+    relation = Choice(words.GUARDIAN_RELATION, required=True)
+    age = fields.Integer(load_default=None, allow_none=True)
+    health = Choice(words.GUARDIAN_HEALTH, load_default=None, allow_none=True)
+    literacy = Choice(words.GUARDIAN_LITERACY, load_default=None, allow_none=True)
+    phone = Phone(load_default=None, allow_none=True)
+    address = Text(load_default=None, allow_none=True, validate=validate.Length(max=200))
+
+    @validates("age")
+    def _adult_enough(self, value, **kwargs):
+        if value is not None and value < 16:
+            raise invalid("guardian_too_young", "监护人应年满16周岁")
+        if value is not None and value > 110:
+            raise invalid("bad_age", "监护人年龄不合理")
+
+
+class SpecialNeedInput(Schema):
+    kind = Choice(words.SPECIAL_NEEDS, required=True)
+    note = Text(load_default=None, allow_none=True, validate=validate.Length(max=200))
+
+
+class ChildInput(Schema):
+    name = Text(required=True, validate=validate.Length(min=1, max=30))
+    national_id = NationalId(required=True)
+    gender = Choice(words.GENDER, load_default=None, allow_none=True)   # default: from the ID
+    birth_date = PastDate(load_default=None, allow_none=True)          # default: from the ID
+    school_id = Text(required=True)
+    class_id = Text(required=True)
+    left_behind_type = Choice(words.LEFT_BEHIND_TYPE, required=True)
+    parents = fields.List(fields.Nested(ParentInput), load_default=list)
+    guardian = fields.Nested(GuardianInput, required=True)
+    family_hardship = Flag(load_default=False)
+    low_income_registered = Flag(load_default=False)
+    hardship_note = Text(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    special_needs = fields.List(fields.Nested(SpecialNeedInput), load_default=list)
+    notes = Text(load_default=None, allow_none=True, validate=validate.Length(max=1000))
+    # siblings already registered in the county: the new file joins their household
+    sibling_ids = fields.List(Text(), load_default=list)
+
+
+class ChildChanges(ChildInput):
+    """Fields to change (partial); guardian is merged, parents are merged by relation.
+    The school changes only by transfer."""
+
+    class Meta:
+        exclude = ("school_id", "sibling_ids")
+
+    expected_version = fields.Integer(load_default=None, allow_none=True)
+
+
+class StatusChangeInput(Schema):
+    status = Choice(words.CHILD_STATUS, required=True)
+    reason_code = Choice(words.STATUS_REASON, load_default=None, allow_none=True)
+    reason = Text(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    effective_date = PastDate(load_default=date.today)
+
+
+class TransferInput(Schema):
+    to_school_id = Text(required=True)
+    to_class_id = Text(required=True)
+    effective_date = PastDate(load_default=date.today)
+    reason = Text(load_default=None, allow_none=True, validate=validate.Length(max=200))
+
+
+class RevealInput(Schema):
+    """Asking for full ID and phone numbers: a reason is required and recorded."""
+    reveal = Flag(load_default=False)
+    reason = Text(load_default=None, allow_none=True, validate=validate.Length(max=200))
+
+
+class ChildQuery(Schema):
+    school_id = Text(load_default=None)
+    class_id = Text(load_default=None)
+    township_id = Text(load_default=None)
+    status = Choice(words.CHILD_STATUS, load_default=None)
+    household_id = Text(load_default=None)
+
+
+# -- people ------------------------------------------------------------------------------------
+class StaffInput(Schema):
+    school_id = Text(required=True)
+    name = Text(required=True, validate=validate.Length(min=1, max=30))
+    gender = Choice(words.GENDER, load_default=None, allow_none=True)
+    phone = Phone(load_default=None, allow_none=True)
+    roles = fields.List(Choice(words.STAFF_ROLES), load_default=lambda: ["teacher"],
+                        validate=validate.Length(min=1, error="required|至少选择一个角色"))
+    class_ids = fields.List(Text(), load_default=list)
+    subject = Text(load_default=None, allow_none=True, validate=validate.Length(max=20))
+
+
+class StaffChanges(StaffInput):
+    class Meta:
+        exclude = ("school_id",)
+
+
+class LeaveInput(Schema):
+    left_on = PastDate(load_default=date.today)
+    reason = Text(load_default=None, allow_none=True, validate=validate.Length(max=200))
+
+
+class VolunteerInput(Schema):
+    school_id = Text(required=True)
+    name = Text(required=True, validate=validate.Length(min=1, max=30))
+    kind = Choice(words.VOLUNTEER_KINDS, required=True)
+    village = Text(load_default=None, allow_none=True, validate=validate.Length(max=50))
+    phone = Phone(load_default=None, allow_none=True)
+    note = Text(load_default=None, allow_none=True, validate=validate.Length(max=200))
+
+
+# -- roster import -----------------------------------------------------------------------------
+class ImportInput(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    school_id = Text(required=True)
+    filename = Text(required=True, validate=validate.Regexp(
+        r"(?i).+\.(xlsx|csv)$", error="bad_file_type|只支持 .xlsx 或 .csv 文件"))
+    content_base64 = fields.String(required=True)
+    mode = fields.String(load_default="all_or_nothing", validate=validate.OneOf(
+        ["all_or_nothing", "valid_rows_only"],
+        error="not_allowed|应为 all_or_nothing（有错则全不导入）或 valid_rows_only（只导入正确的行）"))

@@ -1,0 +1,85 @@
+"""The registry's MongoDB: collection names, indexes, the stored shape of a file, queries.
+
+A child document is the sealed file (registry.files) plus bookkeeping: `version` (grows by
+one per change, carried by every child event), `history` (every change: who, when, which
+fields, old -> new, masked), `transfers` and `former_school_ids` (the read-only trace an old
+school keeps). Arrays only ever grow by $addToSet of unique entries: the MongoDB stand-in
+stores $push'ed subdocuments as JSON text.
+"""
+from pymongo import ASCENDING, IndexModel
+
+from carekit.events.records import EVENT_LOG, EVENT_LOG_INDEXES
+
+COUNTIES, TOWNSHIPS, SCHOOLS, CLASSES = "counties", "townships", "schools", "classes"
+CHILDREN, STAFF, VOLUNTEERS = "children", "staff", "volunteers"
+PII_AUDIT, MENTORS, ROSTER_IMPORTS = "pii_audit", "mentors", "roster_imports"
+CARRIERS = [SCHOOLS, CLASSES, CHILDREN, STAFF, VOLUNTEERS]
+NO_OUTBOX = {"_outbox": 0, "_outbox_pending": 0}
+
+
+def _index(*keys, **options):
+    return IndexModel([(key, ASCENDING) for key in keys], **options)
+
+
+INDEXES = {
+    EVENT_LOG: EVENT_LOG_INDEXES,
+    COUNTIES: [_index("code", unique=True)],
+    TOWNSHIPS: [_index("county_id", "code", unique=True)],
+    SCHOOLS: [_index("township_id", "code", unique=True), _index("county_id")],
+    CLASSES: [_index("school_id", "grade", "number", unique=True)],
+    CHILDREN: [_index("national_id_hash", unique=True), _index("school_id", "class_id"),
+               _index("household_id"), _index("former_school_ids")],
+    STAFF: [_index("school_id")],
+    VOLUNTEERS: [_index("school_id")],
+    PII_AUDIT: [_index("subject_id", "at")],
+    MENTORS: [_index("child_id")],
+    ROSTER_IMPORTS: [_index("school_id", "at")],
+}
+
+
+# -- sealing: what is encrypted and how --------------------------------------------------------
+def seal_file(file, vault):
+    """Clear file -> stored fields: national ID and every phone sealed, plus the ID's hash."""
+    stored = dict(file)
+    stored["national_id"] = vault.seal(file["national_id"])
+    stored["national_id_hash"] = stored["national_id"]["hash"]
+    stored["parents"] = [dict(p, phone=vault.seal(p.get("phone"))) for p in file["parents"]]
+    stored["guardian"] = dict(file["guardian"], phone=vault.seal(file["guardian"].get("phone")))
+    return stored
+
+
+def open_file(doc, vault, fields):
+    """Stored child document -> clear file (only `fields`)."""
+    file = {key: doc.get(key) for key in fields}
+    file["national_id"] = vault.open(doc["national_id"])
+    file["parents"] = [dict(p, phone=vault.open(p.get("phone"))) for p in doc.get("parents") or []]
+    guardian = dict(doc.get("guardian") or {})
+    guardian["phone"] = vault.open(guardian.get("phone"))
+    file["guardian"] = guardian
+    for flag in ("family_hardship", "low_income_registered"):
+        file[flag] = bool(file.get(flag))  # the stand-in returns booleans as 1/0
+    return file
+
+
+def sealed_changes(old, new, vault):
+    """$set for the top-level fields that differ between two clear files (sealed values)."""
+    sealed = seal_file(new, vault)
+    changed = {}
+    for key, value in new.items():
+        if old.get(key) != value:
+            changed[key] = sealed[key]
+            if key == "national_id":
+                changed["national_id_hash"] = sealed["national_id_hash"]
+    return changed
+
+
+# -- queries -------------------------------------------------------------------------------------
+def child_query(criteria):
+    return {key: value for key, value in criteria.items() if value is not None}
+
+
+def holder_of(db, national_id_hash, exclude_id=None):
+    query = {"national_id_hash": national_id_hash}
+    if exclude_id:
+        query["_id"] = {"$ne": exclude_id}
+    return db[CHILDREN].find_one(query, {"school_id": 1, "name": 1})

@@ -1,0 +1,73 @@
+"""Contact cards (PDF, Chinese text) and the mentor projection fed by pairing's events."""
+import base64
+import subprocess
+
+from carekit.events.bus import ConfirmingPublisher, Outgoing
+from carekit.events.envelope import CONTENT_TYPE, encode, new_envelope
+from carekit.testing.plugin import wait_for
+from registry.tests.helpers import (  # noqa: F401  (fixtures too)
+    ADMIN, child_payload, county, db, registry, registry_config)
+
+
+def pdf_text(card):
+    pdf = base64.b64decode(card["content_base64"])
+    assert pdf.startswith(b"%PDF")
+    return subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True,
+                          check=True).stdout.decode("utf-8")
+
+
+def publish_pairing(amqp_uri, *envelopes):
+    publisher = ConfirmingPublisher(amqp_uri)
+    try:
+        for envelope in envelopes:
+            name = envelope["type"].split(".")[-2]
+            outcome = publisher.publish([Outgoing(envelope["id"], "pairing.events", name,
+                                                  encode(envelope), CONTENT_TYPE)])
+            assert outcome.confirmed == [envelope["id"]]
+    finally:
+        publisher.close()
+
+
+def mentor_event(name, child, teacher, pairing_id="p-1", **extra):
+    data = {"pairing_id": pairing_id, "child_id": child["id"], "child_name": child["name"],
+            "school_id": child["school_id"], "class_id": child["class_id"],
+            "started_on": "2026-09-10", "teacher_id": teacher["id"],
+            "teacher_name": teacher["name"]}
+    data.update(extra)
+    return new_envelope("pairing", name, data, subject=child["id"])
+
+
+def test_card_shows_people_and_full_phones_and_printing_is_audited(registry, county, db,
+                                                                  amqp_uri):
+    child = registry.register_child(child_payload(county))
+    sister = registry.register_child(child_payload(county, seq=2, name="李小红",
+                                                   sibling_ids=[child["id"]]))
+    text = pdf_text(registry.contact_card(child["id"]))
+    for expected in ("留守儿童联系卡", "李小明", "花明楼镇中心小学", "三年级2班", "张桂英", "祖母",
+                     "0731-87654321", "李建国", "广东省东莞市", "13812345678", "王老师",
+                     "13907310001", "未结对"):
+        assert expected in text, expected
+    assert db.pii_audit.find_one({"subject_id": child["id"], "purpose": "contact_card",
+                                  "by": ADMIN})
+
+    publish_pairing(amqp_uri, mentor_event("MentorAssigned", child, county["teacher"],
+                                           reason="head_teacher"))
+    wait_for(lambda: db.mentors.find_one({"_id": "p-1"}), message="mentor projected")
+    class_cards = registry.class_contact_cards(county["classes"][0]["id"])
+    text = pdf_text(class_cards)
+    assert "李小明" in text and "李小红" in text and sister["id"]
+    assert text.count("未结对") == 1  # the sister has no mentor yet
+    assert class_cards["filename"] == "联系卡-三年级2班.pdf"
+
+
+def test_mentor_projection_is_idempotent_and_order_tolerant(registry, county, db, amqp_uri):
+    child = registry.register_child(child_payload(county))
+    teacher = county["teacher"]
+    released = mentor_event("MentorReleased", child, teacher, ended_on="2026-10-01",
+                            reason="teacher_left")
+    assigned = mentor_event("MentorAssigned", child, teacher, reason="manual")
+    publish_pairing(amqp_uri, released, assigned, assigned)  # end first, start twice, late
+    wait_for(lambda: db.processed_events.count_documents({}) == 2, message="both handled")
+    wait_for(lambda: db.mentors.find_one({"_id": "p-1", "teacher_name": "王老师"}))
+    assert db.mentors.find_one({"_id": "p-1"})["state"] == "ended"
+    assert "未结对" in pdf_text(registry.contact_card(child["id"]))

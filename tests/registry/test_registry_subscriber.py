@@ -1,0 +1,31 @@
+"""Registry events reach a subscriber over the real broker, which can keep its projection."""
+from carekit.testing.plugin import wait_for
+from registry.service import RegistryService
+from registry.tests.helpers import child_payload
+from registry.tests.listener import ChildListener
+
+
+def test_a_subscriber_keeps_its_projection_from_registry_events(
+        run_service, rpc, make_config, mongo_client):
+    # the registry must know the subscriber's queues before it publishes (kit topology)
+    config = make_config("registry", SUBSCRIBER_MODULES="registry.tests.listener")
+    run_service(RegistryService, config)
+    listener_config = make_config("pairing")
+    run_service(ChildListener, listener_config)
+    seen = mongo_client[listener_config["MONGO_DATABASE"]]
+    with rpc(config) as proxy:
+        registry = proxy.registry
+        c = registry.create_county({"code": "1", "name": "县"})
+        t = registry.create_township({"county_id": c["id"], "code": "1", "name": "镇"})
+        s1 = registry.register_school({"township_id": t["id"], "code": "1", "name": "一小"})
+        s2 = registry.register_school({"township_id": t["id"], "code": "2", "name": "二小"})
+        k1 = registry.create_class({"school_id": s1["id"], "grade": 2, "number": 1})
+        k2 = registry.create_class({"school_id": s2["id"], "grade": 2, "number": 3})
+        county = {"schools": [s1, s2], "classes": [k1, k2]}
+        child = registry.register_child(child_payload(county))
+        registry.update_child(child["id"], {"left_behind_type": "both_parents_away"})
+        registry.transfer_child(child["id"], {"to_school_id": s2["id"], "to_class_id": k2["id"]})
+    wait_for(lambda: seen.seen.count_documents({}) == 3, message="three events handled")
+    kept = seen.children.find_one({"_id": child["id"]})
+    assert (kept["version"], kept["school_id"], kept["class_number"], kept["left_behind_type"]) \
+        == (3, s2["id"], 3, "both_parents_away")
