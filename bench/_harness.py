@@ -8,24 +8,14 @@ import eventlet
 
 eventlet.monkey_patch()  # noqa: E402  (no-op when the script already did it)
 
-import base64  # noqa: E402
-import json  # noqa: E402
 import os  # noqa: E402
-import shutil  # noqa: E402
-import socket  # noqa: E402
-import subprocess  # noqa: E402
-import tempfile  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
-import urllib.error  # noqa: E402
-import urllib.parse  # noqa: E402
-import urllib.request  # noqa: E402
 from collections import Counter, defaultdict  # noqa: E402
 from contextlib import contextmanager  # noqa: E402
 from datetime import datetime, timezone  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-import pymongo  # noqa: E402
 from marshmallow import Schema, fields  # noqa: E402
 from nameko.events import event_handler  # noqa: E402
 from pymongo import monitoring  # noqa: E402
@@ -35,6 +25,7 @@ from carekit.events.handler import subscribe  # noqa: E402
 from carekit.events.outbox import Outbox  # noqa: E402
 from carekit.mongo import Database  # noqa: E402
 from carekit.service import CareService  # noqa: E402
+from carekit.testing.local import NxServer, RabbitAdmin, free_port  # noqa: E402,F401 (re-exported)
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = "benchpub"         # kit publisher service name (its exchange: benchpub.events)
@@ -171,113 +162,6 @@ class RoundTrips(monitoring.CommandListener):
     def failed(self, event):
         with self.lock:
             self._inflight.pop((event.request_id, event.connection_id), None)
-
-
-# -- nx-27017 -----------------------------------------------------------------------------------
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def pings(uri):
-    client = pymongo.MongoClient(uri, serverSelectionTimeoutMS=500)
-    try:
-        with probe():
-            client.admin.command("ping")
-        return True
-    except Exception:
-        return False
-    finally:
-        client.close()
-
-
-class NxServer:
-    """An nx-27017 process of our own: free port, own data dir, pid file and log file."""
-
-    def __init__(self, binary=None):
-        self.binary = binary or os.environ.get("NX27017_BIN") or str(
-            ROOT / ".venv-nx" / "bin" / "nx-27017")
-        self.workdir = None
-        self.process = None
-        self.uri = None
-
-    def start(self, timeout=30):
-        if not Path(self.binary).exists():
-            raise SystemExit("no MongoDB: set MONGO_URI or install nx-27017 in .venv-nx "
-                             "(bash .ci/run does); looked for " + self.binary)
-        self.workdir = tempfile.mkdtemp(prefix="care-bench-nx-")
-        port = free_port()
-        self.process = subprocess.Popen(
-            [self.binary, "--host", "127.0.0.1", "-p", str(port), "--data-dir", self.workdir,
-             "--pid-file", os.path.join(self.workdir, "nx.pid"),
-             "--log-file", os.path.join(self.workdir, "nx.log")],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=self.workdir,
-            start_new_session=True)  # Ctrl-C reaches us only; we stop it ourselves
-        self.uri = "mongodb://127.0.0.1:{}/".format(port)
-        deadline = time.monotonic() + timeout
-        while not pings(self.uri):
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("nx-27017 did not start (see {}/nx.log)".format(self.workdir))
-            eventlet.sleep(0.1)
-        return self.uri
-
-    @property
-    def pid(self):
-        return self.process.pid if self.process else None
-
-    def stop(self):
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
-        self.process = None
-        if self.workdir:
-            shutil.rmtree(self.workdir, ignore_errors=True)
-            self.workdir = None
-
-
-# -- RabbitMQ vhost through the management API ------------------------------------------------------
-class RabbitAdmin:
-    def __init__(self, amqp_uri):
-        parsed = urllib.parse.urlparse(amqp_uri)
-        self.user = urllib.parse.unquote(parsed.username or "guest")
-        self.password = urllib.parse.unquote(parsed.password or "guest")
-        self.host = parsed.hostname or "127.0.0.1"
-        self.port = parsed.port or 5672
-        self.api = os.environ.get("RABBIT_MGMT_URI", "http://{}:15672/api".format(self.host))
-
-    def _call(self, method, path, body=None):
-        request = urllib.request.Request(
-            self.api + path, method=method,
-            data=json.dumps(body).encode() if body is not None else None)
-        token = base64.b64encode("{}:{}".format(self.user, self.password).encode()).decode()
-        request.add_header("Authorization", "Basic " + token)
-        request.add_header("Content-Type", "application/json")
-        with urllib.request.urlopen(request, timeout=10) as response:
-            text = response.read()
-            return json.loads(text) if text else None
-
-    def create_vhost(self, vhost):
-        quoted = urllib.parse.quote(vhost, safe="")
-        self._call("PUT", "/vhosts/" + quoted, {})
-        self._call("PUT", "/permissions/{}/{}".format(quoted, urllib.parse.quote(self.user)),
-                   {"configure": ".*", "write": ".*", "read": ".*"})
-
-    def delete_vhost(self, vhost):
-        try:
-            self._call("DELETE", "/vhosts/" + urllib.parse.quote(vhost, safe=""))
-        except urllib.error.HTTPError as exc:
-            if exc.code != 404:
-                raise
-
-    def uri(self, vhost):
-        return "amqp://{}:{}@{}:{}/{}".format(
-            urllib.parse.quote(self.user), urllib.parse.quote(self.password), self.host,
-            self.port, urllib.parse.quote(vhost, safe=""))
 
 
 # -- CPU seconds per process (where the time goes) -------------------------------------------------

@@ -13,27 +13,17 @@ import eventlet  # noqa: E402
 
 eventlet.monkey_patch()  # noqa: E402  (before anything else imports sockets or threads)
 
-import base64  # noqa: E402
-import json  # noqa: E402
 import os  # noqa: E402
-import shutil  # noqa: E402
-import socket  # noqa: E402
-import subprocess  # noqa: E402
-import tempfile  # noqa: E402
 import time  # noqa: E402
-import urllib.error  # noqa: E402
-import urllib.parse  # noqa: E402
-import urllib.request  # noqa: E402
 import uuid  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 import pymongo  # noqa: E402
 import pytest  # noqa: E402
 
 from carekit import logs  # noqa: E402
 from carekit.config import load_settings  # noqa: E402
+from carekit.testing.local import InfraError, NxServer, RabbitAdmin  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_AMQP = "amqp://guest:guest@127.0.0.1:5672//"
 
 
@@ -50,49 +40,6 @@ def wait_for(predicate, timeout=15.0, interval=0.05, message="condition"):
 
 
 # -- RabbitMQ --------------------------------------------------------------------------------
-class RabbitAdmin:
-    def __init__(self, amqp_uri):
-        parsed = urllib.parse.urlparse(amqp_uri)
-        self.user = urllib.parse.unquote(parsed.username or "guest")
-        self.password = urllib.parse.unquote(parsed.password or "guest")
-        self.host = parsed.hostname or "127.0.0.1"
-        self.port = parsed.port or 5672
-        self.api = os.environ.get("RABBIT_MGMT_URI", "http://{}:15672/api".format(self.host))
-
-    def _call(self, method, path, body=None):
-        request = urllib.request.Request(self.api + path, method=method,
-                                         data=json.dumps(body).encode() if body is not None
-                                         else None)
-        token = base64.b64encode("{}:{}".format(self.user, self.password).encode()).decode()
-        request.add_header("Authorization", "Basic " + token)
-        request.add_header("Content-Type", "application/json")
-        with urllib.request.urlopen(request, timeout=10) as response:
-            text = response.read()
-            return json.loads(text) if text else None
-
-    def create_vhost(self, vhost):
-        quoted = urllib.parse.quote(vhost, safe="")
-        try:
-            self._call("PUT", "/vhosts/" + quoted, {})
-            self._call("PUT", "/permissions/{}/{}".format(quoted, self.user),
-                       {"configure": ".*", "write": ".*", "read": ".*"})
-        except (urllib.error.URLError, OSError):
-            subprocess.run(["rabbitmqctl", "add_vhost", vhost], check=True, capture_output=True)
-            subprocess.run(["rabbitmqctl", "set_permissions", "-p", vhost, self.user,
-                            ".*", ".*", ".*"], check=True, capture_output=True)
-
-    def delete_vhost(self, vhost):
-        try:
-            self._call("DELETE", "/vhosts/" + urllib.parse.quote(vhost, safe=""))
-        except (urllib.error.URLError, OSError):
-            subprocess.run(["rabbitmqctl", "delete_vhost", vhost], capture_output=True)
-
-    def uri(self, vhost):
-        return "amqp://{}:{}@{}:{}/{}".format(
-            urllib.parse.quote(self.user), urllib.parse.quote(self.password), self.host,
-            self.port, urllib.parse.quote(vhost, safe=""))
-
-
 @pytest.fixture(scope="session")
 def rabbit_admin():
     return RabbitAdmin(os.environ.get("AMQP_URI", DEFAULT_AMQP))
@@ -107,56 +54,12 @@ def amqp_uri(rabbit_admin):
 
 
 # -- MongoDB ---------------------------------------------------------------------------------
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _docker_available():
     try:
         import docker
         docker.from_env(timeout=3).ping()
         return True
-    except Exception:
-        return False
-
-
-def _start_nx27017():
-    binary = os.environ.get("NX27017_BIN") or str(ROOT / ".venv-nx" / "bin" / "nx-27017")
-    if not Path(binary).exists():
-        pytest.exit("no MongoDB: set MONGO_URI, run a Docker engine, or install nx-27017 in "
-                    ".venv-nx (bash .ci/run does)", returncode=4)
-    workdir = tempfile.mkdtemp(prefix="care-nx-")
-    port = _free_port()
-    process = subprocess.Popen(
-        [binary, "--host", "127.0.0.1", "-p", str(port), "--data-dir", workdir,
-         "--pid-file", os.path.join(workdir, "nx.pid"),
-         "--log-file", os.path.join(workdir, "nx.log")],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=workdir)
-    uri = "mongodb://127.0.0.1:{}/".format(port)
-    client = pymongo.MongoClient(uri, serverSelectionTimeoutMS=500)
-    wait_for(lambda: _pings(client) or process.poll() is not None, timeout=30,
-             message="nx-27017 to accept connections")
-    client.close()
-    if process.poll() is not None:
-        pytest.exit("nx-27017 did not start (see {}/nx.log)".format(workdir), returncode=4)
-
-    def stop():
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        shutil.rmtree(workdir, ignore_errors=True)
-    return uri, stop
-
-
-def _pings(client):
-    try:
-        client.admin.command("ping")
-        return True
-    except Exception:
+    except Exception:  # no engine, no socket, no permission: all mean "not here"
         return False
 
 
@@ -169,9 +72,13 @@ def mongo_uri():
         with MongoDbContainer("mongo:7") as container:
             yield container.get_connection_url()
     else:
-        uri, stop = _start_nx27017()
+        server = NxServer()
+        try:
+            uri = server.start()
+        except InfraError as exc:
+            pytest.exit(str(exc), returncode=4)
         yield uri
-        stop()
+        server.stop()
 
 
 @pytest.fixture
