@@ -14,6 +14,15 @@ from carekit.events.envelope import new_envelope
 from carekit.events.records import OUTBOX_FIELD, PENDING_FLAG, with_events
 from carekit.events.relay import OutboxRelay
 
+def carrying(document, envelopes):
+    """A copy of `document` that carries `envelopes` for the relay."""
+    document = dict(document)
+    if envelopes:
+        document[OUTBOX_FIELD] = list(envelopes)
+        document[PENDING_FLAG] = True
+    return document
+
+
 class EventRecorder:
     """What a worker gets: builds validated envelopes and writes them with the state change."""
 
@@ -31,11 +40,7 @@ class EventRecorder:
                             causation_id=self.causation_id)
 
     def insert(self, collection, document, envelopes):
-        document = dict(document)
-        if envelopes:
-            document[OUTBOX_FIELD] = list(envelopes)
-            document[PENDING_FLAG] = True
-        result = self.database[collection].insert_one(document)
+        result = self.database[collection].insert_one(carrying(document, envelopes))
         self._wake()
         return result
 
@@ -43,13 +48,7 @@ class EventRecorder:
         """Insert [(document, envelopes)] in one round trip. Each document with its own
         events is still one atomic write; with ordered=False a failing document (e.g. a
         duplicate key: pymongo's BulkWriteError names its index) leaves the others written."""
-        documents = []
-        for document, envelopes in items:
-            document = dict(document)
-            if envelopes:
-                document[OUTBOX_FIELD] = list(envelopes)
-                document[PENDING_FLAG] = True
-            documents.append(document)
+        documents = [carrying(document, envelopes) for document, envelopes in items]
         try:
             return self.database[collection].insert_many(documents, ordered=ordered)
         finally:
