@@ -4,11 +4,9 @@ A record and the events it causes are one document write (the outbox rides in th
 A record by someone who was not the child's mentor or proxy parent on that day is accepted
 and flagged for the school to look at.
 """
-from pymongo.errors import DuplicateKeyError
-
 from activities import domain, projection, storage
 from activities.domain import Problems, iso_day
-from carekit.errors import Conflict, NotFound
+from carekit.errors import NotFound
 
 EDITABLE = ("kind", "by_id", "occurred_at", "duration_minutes", "place", "notes", "wellbeing",
             "follow_ups", "aid")
@@ -56,9 +54,7 @@ def _check(db, problems, fields, child, current):
         problems.add("aid", "required", "资助记录必须填写资助内容（资金或物资）")
     if fields["kind"] != "aid" and fields.get("aid"):
         problems.add("aid", "not_allowed", "只有资助记录才填写资助内容")
-    author = projection.person(db, fields["by_id"])
-    if author is None:
-        problems.add("by_id", "unknown_person", "找不到该教师或志愿者（信息可能尚未同步）")
+    author = projection.check_author(db, problems, fields["by_id"])
     domain.check_moment(problems, "occurred_at", fields["occurred_at"], child, current)
     for index, item in enumerate(fields.get("follow_ups") or []):
         if projection.person(db, item["owner_id"]) is None:
@@ -68,10 +64,8 @@ def _check(db, problems, fields, child, current):
 
 
 def _role(db, child_id, fields, author):
-    day = iso_day(domain.local_date(fields["occurred_at"]))
-    role = domain.author_role(projection.pairings_of(db, child_id), fields["by_id"], day)
-    flags = domain.flags_for(role, author)
-    return {"by_role": role, "flagged": bool(flags), "flag_reasons": flags}
+    return projection.authorship(db, child_id, fields["by_id"],
+                                 domain.local_date(fields["occurred_at"]), author)
 
 
 # -- events ------------------------------------------------------------------------------------
@@ -105,16 +99,13 @@ def _events(outbox, doc, name, **extra):
 # -- commands ----------------------------------------------------------------------------------
 def log(db, outbox, data):
     current = domain.now()
-    problems = Problems()
-    child = projection.child(db, data["child_id"])
-    if child is None:
-        problems.add("child_id", "unknown_child", "找不到该儿童（档案可能尚未同步）")
-        problems.raise_if_any()
+    child = projection.known_child(db, data["child_id"])
     fields = {name: data.get(name) for name in EDITABLE}
     fields["occurred_at"] = domain.to_stored(data["occurred_at"])
     fields["follow_ups"] = _follow_ups(data["follow_ups"], [], data["by_id"],
                                        domain.stamp(current))
     fields["aid"] = _aid(data["aid"])
+    problems = Problems()
     author = _check(db, problems, fields, child, current)
     problems.raise_if_any()
     doc = dict(fields, **_role(db, child["_id"], fields, author))
@@ -123,42 +114,25 @@ def log(db, outbox, data):
                 "class_id": child.get("class_id"), "at": fields["occurred_at"],
                 "revision": 1, "created_at": domain.stamp(current), "created_by": data["by_id"],
                 "deleted": False, "history": {}})
-    try:
-        outbox.insert(storage.CARE_RECORDS, doc, _events(outbox, doc, "VisitLogged"))
-    except DuplicateKeyError:
-        return _same_or_conflict(db, doc)
-    return care_view(doc)
+    return care_view(storage.insert_once(
+        db, outbox, storage.CARE_RECORDS, doc, _events(outbox, doc, "VisitLogged"), _same,
+        "该记录编号已被另一条记录使用", record_id=doc["_id"]))
 
 
-def _same_or_conflict(db, doc):
-    """A retried command (same client id): answer with what was stored the first time."""
-    stored = db[storage.CARE_RECORDS].find_one({"_id": doc["_id"]})
-    same = stored and all(stored.get(k) == doc[k] for k in ("child_id", "by_id", "kind")) \
-        and domain.as_utc(stored["occurred_at"]) == domain.as_utc(doc["occurred_at"])
-    if not same:
-        raise Conflict("该记录编号已被另一条记录使用", code="duplicate_id", record_id=doc["_id"])
-    return care_view(stored)
+def _same(doc):
+    """What makes a retried command (same client id) the same record."""
+    return (doc.get("child_id"), doc.get("by_id"), doc.get("kind"),
+            domain.as_utc(doc["occurred_at"]))
 
 
 def _load(db, record_id):
-    doc = db[storage.CARE_RECORDS].find_one({"_id": record_id})
-    if doc is None:
-        raise NotFound("找不到该帮扶记录", record_id=record_id)
-    return doc
-
-
-def _stale(doc):
-    return Conflict("记录已被他人修改，请刷新后再改", code="stale_revision",
-                    current_revision=doc["revision"])
+    return storage.load(db, storage.CARE_RECORDS, "找不到该帮扶记录", record_id=record_id)
 
 
 def revise(db, outbox, data):
     current = domain.now()
     doc = _load(db, data["record_id"])
-    if doc.get("deleted"):
-        raise Conflict("记录已删除，不能修改", code="deleted")
-    if doc["revision"] != data["revision"]:
-        raise _stale(doc)
+    storage.check_editable(doc, "记录", data["revision"])
     before = stored_fields(doc)
     changes = data["changes"]
     fields = dict(before)
@@ -197,15 +171,14 @@ def _apply(db, outbox, doc, before, fields, actor, reason, current):
                            {"$set": change},
                            _events(outbox, updated, "VisitRevised", changed_fields=changed))
     if not result.matched_count:
-        raise _stale(_load(db, doc["_id"]))
+        raise storage.stale(_load(db, doc["_id"]), "记录")
     return care_view(updated)
 
 
 def complete_follow_up(db, outbox, data):
     current = domain.now()
     doc = _load(db, data["record_id"])
-    if doc.get("deleted"):
-        raise Conflict("记录已删除，不能修改", code="deleted")
+    storage.check_editable(doc, "记录")
     before = stored_fields(doc)
     if not any(f["action_id"] == data["action_id"] for f in before["follow_ups"]):
         raise NotFound("找不到该跟进事项", action_id=data["action_id"])
@@ -227,29 +200,23 @@ def delete(db, outbox, data):
         "school_id": doc["school_id"], "kind": doc["kind"],
         "occurred_at": storage.plain(doc["occurred_at"]), "deleted_by": data["deleted_by"],
         "reason_code": data["reason_code"]}, subject=doc["child_id"])
-    change = {"deleted": True, "deleted_at": domain.stamp(current),
-              "deleted_by": data["deleted_by"],
-              "delete_reason_code": data["reason_code"], "delete_reason": data.get("reason"),
-              "revision": revision}
+    change = storage.withdrawal(data, domain.stamp(current), revision)
     result = outbox.update(storage.CARE_RECORDS, {"_id": doc["_id"],
                                                   "revision": doc["revision"]},
                            {"$set": change}, [event])
     if not result.matched_count:
-        raise _stale(_load(db, doc["_id"]))
+        raise storage.stale(_load(db, doc["_id"]), "记录")
     return care_view(dict(doc, **change))
 
 
 # -- reading -----------------------------------------------------------------------------------
 def care_view(doc, with_history=False):
-    out = storage.view(doc, booleans=BOOLEANS)
+    out = dict(storage.view(doc, booleans=BOOLEANS, with_history=with_history),
+               **domain.authorship_labels(doc))
     out["kind_label"] = domain.CARE_KIND_LABELS[doc["kind"]]
-    out["by_role_label"] = domain.BY_ROLE_LABELS[doc["by_role"]]
-    out["flag_labels"] = [domain.FLAG_LABELS[f] for f in doc.get("flag_reasons") or []]
     out["follow_ups"] = [dict(f, done=bool(f.get("done"))) for f in out.get("follow_ups") or []]
     if out.get("aid"):
         out["aid"]["amount_yuan"] = domain.yuan(out["aid"].get("amount_fen"))
-    if with_history:
-        out["history"] = storage.history_of(doc)
     return out
 
 

@@ -185,6 +185,12 @@ def author_role(pairings, person_id, day):
     return "other"
 
 
+def authorship_labels(record):
+    """The labels of a care record's or diary entry's by_role and flag reasons."""
+    return {"by_role_label": BY_ROLE_LABELS[record["by_role"]],
+            "flag_labels": [FLAG_LABELS[f] for f in record.get("flag_reasons") or []]}
+
+
 def flags_for(role, author):
     flags = []
     if role == "other":

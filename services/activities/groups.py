@@ -6,11 +6,9 @@ One document per activity holds its schedule, status, attendance and history; it
 """
 from datetime import datetime, time, timedelta
 
-from pymongo.errors import DuplicateKeyError
-
 from activities import domain, projection, storage
 from activities.domain import Problems, iso_day
-from carekit.errors import Conflict, NotFound
+from carekit.errors import Conflict
 
 EDITABLE = ("occasion", "title", "sub_theme", "organiser_id", "place", "class_ids",
             "starts_at", "ends_at", "notes")
@@ -54,13 +52,11 @@ def _stored_fields(doc):
 
 def schedule(db, outbox, data):
     current = domain.now()
-    problems = Problems()
-    if projection.school(db, data["school_id"]) is None:
-        problems.add("school_id", "unknown_school", "找不到该学校（信息可能尚未同步）")
-        problems.raise_if_any()
+    projection.known_school(db, data["school_id"])
     fields = {name: data.get(name) for name in EDITABLE}
     fields["starts_at"] = domain.to_stored(data["starts_at"])
     fields["ends_at"] = domain.to_stored(data["ends_at"]) if data.get("ends_at") else None
+    problems = Problems()
     _check(db, problems, data["school_id"], data["kind"], fields)
     problems.raise_if_any()
     doc = dict(fields, _id=domain.new_id("ga", data["activity_id"]),
@@ -69,27 +65,13 @@ def schedule(db, outbox, data):
                created_by=data["scheduled_by"], attendance=[], present_child_ids=[],
                history={})
     event = outbox.event("ActivityScheduled", _facts(doc), subject=doc["_id"])
-    try:
-        outbox.insert(storage.GROUP_ACTIVITIES, doc, [event])
-    except DuplicateKeyError:
-        stored = _load(db, doc["_id"])
-        if (stored["school_id"], stored["kind"], stored["title"]) != \
-                (doc["school_id"], doc["kind"], doc["title"]):
-            raise Conflict("该活动编号已被另一项活动使用", code="duplicate_id")
-        return activity_view(stored)
-    return activity_view(doc)
+    return activity_view(storage.insert_once(
+        db, outbox, storage.GROUP_ACTIVITIES, doc, [event],
+        lambda d: (d["school_id"], d["kind"], d["title"]), "该活动编号已被另一项活动使用"))
 
 
 def _load(db, activity_id):
-    doc = db[storage.GROUP_ACTIVITIES].find_one({"_id": activity_id})
-    if doc is None:
-        raise NotFound("找不到该活动", activity_id=activity_id)
-    return doc
-
-
-def _stale(doc):
-    return Conflict("活动已被他人修改，请刷新后再改", code="stale_revision",
-                    current_revision=doc["revision"])
+    return storage.load(db, storage.GROUP_ACTIVITIES, "找不到该活动", activity_id=activity_id)
 
 
 def _write(db, outbox, doc, change, event, history_entry):
@@ -101,7 +83,7 @@ def _write(db, outbox, doc, change, event, history_entry):
                            {"_id": doc["_id"], "revision": doc["revision"]},
                            {"$set": change}, [event])
     if not result.matched_count:
-        raise _stale(_load(db, doc["_id"]))
+        raise storage.stale(_load(db, doc["_id"]), "活动")
     return activity_view(dict(doc, **change))
 
 
@@ -109,7 +91,7 @@ def reschedule(db, outbox, data):
     current = domain.now()
     doc = _load(db, data["activity_id"])
     if doc["revision"] != data["revision"]:
-        raise _stale(doc)
+        raise storage.stale(doc, "活动")
     if doc["status"] != "scheduled":
         raise Conflict("活动{}，不能再改安排".format(domain.ACTIVITY_STATUS_LABELS[doc["status"]]),
                        code="not_scheduled")
@@ -172,7 +154,7 @@ def record_attendance(db, outbox, data):
         child = known.get(mark["child_id"])
         if child is None:
             problems.add("attendance.{}.child_id".format(index), "unknown_child",
-                         "找不到该儿童（档案可能尚未同步）")
+                         projection.UNKNOWN_CHILD)
         elif child.get("school_id") != doc["school_id"]:
             problems.add("attendance.{}.child_id".format(index), "other_school",
                          "该儿童不是本校学生")
@@ -202,15 +184,13 @@ def record_attendance(db, outbox, data):
 
 
 def activity_view(doc, with_history=False):
-    out = storage.view(doc)
+    out = storage.view(doc, with_history=with_history)
     out["kind_label"] = domain.ACTIVITY_KIND_LABELS[doc["kind"]]
     out["occasion_label"] = domain.OCCASIONS.get(doc["kind"], {}).get(doc.get("occasion"))
     out["status_label"] = domain.ACTIVITY_STATUS_LABELS[doc["status"]]
     out["attendance"] = [dict(m, left_behind=bool(m.get("left_behind")),
                               status_label=domain.ATTENDANCE_LABELS[m["status"]])
                          for m in out.get("attendance") or []]
-    if with_history:
-        out["history"] = storage.history_of(doc)
     return out
 
 

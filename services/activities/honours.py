@@ -13,9 +13,7 @@ def grant_award(db, outbox, data):
     current = domain.now()
     problems = Problems()
     if data["recipient_type"] == "child":
-        recipient = projection.child(db, data["child_id"])
-        if recipient is None:
-            problems.add("child_id", "unknown_child", "找不到该儿童（档案可能尚未同步）")
+        recipient = projection.check_child(db, problems, data["child_id"])
     else:
         recipient = projection.person(db, data["staff_id"])
         if recipient is None or recipient["type"] != "staff":
@@ -36,15 +34,9 @@ def grant_award(db, outbox, data):
         "school_id": doc["school_id"], "title": doc["title"], "level": doc["level"],
         "granted_on": doc["granted_on"], "recorded_by": doc["recorded_by"]},
         subject=doc["child_id"] or doc["staff_id"])
-    try:
-        outbox.insert(storage.AWARDS, doc, [event])
-    except DuplicateKeyError:
-        stored = db[storage.AWARDS].find_one({"_id": doc["_id"]})
-        if not stored or (stored["title"], stored["granted_on"]) != (doc["title"],
-                                                                   doc["granted_on"]):
-            raise Conflict("该荣誉编号已被另一项荣誉使用", code="duplicate_id")
-        return award_view(stored)
-    return award_view(doc)
+    return award_view(storage.insert_once(
+        db, outbox, storage.AWARDS, doc, [event], lambda d: (d["title"], d["granted_on"]),
+        "该荣誉编号已被另一项荣誉使用"))
 
 
 def award_view(doc):
@@ -67,11 +59,7 @@ def record_assessment(db, outbox, data):
     A correction must name the revision it corrects, so two people never overwrite each
     other unknowingly."""
     current = domain.now()
-    problems = Problems()
-    child = projection.child(db, data["child_id"])
-    if child is None:
-        problems.add("child_id", "unknown_child", "找不到该儿童（档案可能尚未同步）")
-        problems.raise_if_any()
+    child = projection.known_child(db, data["child_id"])
     assessment_id = domain.stable_id("as", data["child_id"], data["term"])
     stored = db[storage.ASSESSMENTS].find_one({"_id": assessment_id})
     if stored is not None and data.get("revision") != stored["revision"]:
@@ -111,12 +99,10 @@ def record_assessment(db, outbox, data):
 
 
 def assessment_view(doc, with_history=False):
-    out = storage.view(doc)
+    out = storage.view(doc, with_history=with_history)
     out["behaviour_label"] = domain.BEHAVIOUR_LABELS.get(doc.get("behaviour_rating"))
     for score in out.get("scores") or []:
         score["subject_label"] = domain.SUBJECT_LABELS.get(score["subject"], score["subject"])
-    if with_history:
-        out["history"] = storage.history_of(doc)
     return out
 
 

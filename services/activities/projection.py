@@ -11,52 +11,40 @@ touches the end fields).
 """
 from pymongo.errors import DuplicateKeyError
 
-from activities import storage
-from activities.domain import iso_day
+from activities import domain, storage
+from activities.domain import Problems, iso_day
 from carekit.events.projection import upsert_if_newer
 
-CHILD_FIELDS = ("school_id", "class_id", "township_id", "grade", "status", "left_behind_type")
-STAFF_FIELDS = ("school_id", "township_id", "roles", "class_ids", "head_teacher_class_ids",
-                "active")
-VOLUNTEER_FIELDS = ("school_id", "township_id", "kind", "active")
-CLASS_FIELDS = ("school_id", "township_id", "grade", "class_number", "head_teacher_id")
-SCHOOL_FIELDS = ("county_id", "township_id")
+# what is kept of each registry entity: (collection, id field, fields)
+ENTITIES = {
+    "child": (storage.CHILDREN, "child_id",
+              ("school_id", "class_id", "township_id", "grade", "status", "left_behind_type")),
+    "staff": (storage.STAFF, "staff_id",
+              ("school_id", "township_id", "roles", "class_ids", "head_teacher_class_ids",
+               "active")),
+    "volunteer": (storage.VOLUNTEERS, "volunteer_id",
+                  ("school_id", "township_id", "kind", "active")),
+    "class": (storage.CLASSES, "class_id",
+              ("school_id", "township_id", "grade", "class_number", "head_teacher_id")),
+    "school": (storage.SCHOOLS, "school_id", ("county_id", "township_id")),
+}
 
 PAIRING_PERSON = {"mentor": "teacher_id", "proxy_parent": "volunteer_id"}
 
 
-def _pick(data, names):
-    return {name: data.get(name) for name in names}
-
-
 # -- registry ------------------------------------------------------------------------------------
+def apply(db, entity, data):
+    collection, key, names = ENTITIES[entity]
+    upsert_if_newer(db[collection], data[key], data["version"],
+                    {name: data.get(name) for name in names})
+
+
 def apply_child(db, data, registered_on=None):
-    upsert_if_newer(db[storage.CHILDREN], data["child_id"], data["version"],
-                    _pick(data, CHILD_FIELDS))
+    apply(db, "child", data)
     if registered_on is not None:
         # Not versioned: it never changes, and ChildRegistered may arrive after newer events.
         db[storage.CHILDREN].update_one({"_id": data["child_id"]},
                                         {"$set": {"registered_on": iso_day(registered_on)}})
-
-
-def apply_staff(db, data):
-    upsert_if_newer(db[storage.STAFF], data["staff_id"], data["version"],
-                    _pick(data, STAFF_FIELDS))
-
-
-def apply_volunteer(db, data):
-    upsert_if_newer(db[storage.VOLUNTEERS], data["volunteer_id"], data["version"],
-                    _pick(data, VOLUNTEER_FIELDS))
-
-
-def apply_class(db, data):
-    upsert_if_newer(db[storage.CLASSES], data["class_id"], data["version"],
-                    _pick(data, CLASS_FIELDS))
-
-
-def apply_school(db, data):
-    upsert_if_newer(db[storage.SCHOOLS], data["school_id"], data["version"],
-                    _pick(data, SCHOOL_FIELDS))
 
 
 # -- pairing ---------------------------------------------------------------------------------------
@@ -122,3 +110,47 @@ def school(db, school_id):
 
 def classes(db, ids):
     return {doc["_id"]: doc for doc in db[storage.CLASSES].find({"_id": {"$in": list(ids)}})}
+
+
+# -- checks against what is known ----------------------------------------------------------------
+UNKNOWN_CHILD = "找不到该儿童（档案可能尚未同步）"
+
+
+def check_child(db, problems, child_id):
+    """The child, or None and an unknown_child problem (the file may not be synced yet)."""
+    found = child(db, child_id)
+    if found is None:
+        problems.add("child_id", "unknown_child", UNKNOWN_CHILD)
+    return found
+
+
+def known_child(db, child_id):
+    """The child a command is about: without it nothing else can be checked."""
+    problems = Problems()
+    found = check_child(db, problems, child_id)
+    problems.raise_if_any()
+    return found
+
+
+def known_school(db, school_id):
+    problems = Problems()
+    found = school(db, school_id)
+    if found is None:
+        problems.add("school_id", "unknown_school", "找不到该学校（信息可能尚未同步）")
+    problems.raise_if_any()
+    return found
+
+
+def check_author(db, problems, by_id):
+    """The staff member or volunteer writing, or None and an unknown_person problem."""
+    author = person(db, by_id)
+    if author is None:
+        problems.add("by_id", "unknown_person", "找不到该教师或志愿者（信息可能尚未同步）")
+    return author
+
+
+def authorship(db, child_id, by_id, day, author):
+    """by_role, flagged and flag_reasons of a record about the child by by_id on that day."""
+    role = domain.author_role(pairings_of(db, child_id), by_id, iso_day(day))
+    flags = domain.flags_for(role, author)
+    return {"by_role": role, "flagged": bool(flags), "flag_reasons": flags}

@@ -11,10 +11,8 @@ from carekit.errors import Conflict, NotFound
 
 def set_rota(db, data):
     current = domain.now()
+    projection.known_school(db, data["school_id"])
     problems = Problems()
-    if projection.school(db, data["school_id"]) is None:
-        problems.add("school_id", "unknown_school", "找不到该学校（信息可能尚未同步）")
-        problems.raise_if_any()
     wanted = {s for slot in data["slots"] for s in slot["staff_ids"]}
     known = projection.staff(db, wanted)
     for index, slot in enumerate(data["slots"]):

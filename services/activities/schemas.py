@@ -45,6 +45,12 @@ def Revision():
     return fields.Integer(required=True, validate=validate.Range(min=1))
 
 
+def Changes(schema_cls):
+    """What an edit changes: the fields of `schema_cls`, each optional and without defaults
+    (a field not sent stays unchanged); what is sent is checked as when creating."""
+    return fields.Nested(schema_cls(partial=tuple(schema_cls._declared_fields)), required=True)
+
+
 # -- care records ------------------------------------------------------------------------------
 class AidSchema(Schema):
     form = OneOf(contract.AID_FORMS, required=True)
@@ -74,26 +80,14 @@ class FollowUpSchema(Schema):
 
 
 class CareFields(Schema):
-    """What a care record says; all optional here, required ones are added below."""
-    kind = OneOf(contract.CARE_KINDS)
-    by_id = Id(required=False)
-    occurred_at = Moment()
-    duration_minutes = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=1440))
-    place = Text(100)
-    notes = Text(2000)
-    wellbeing = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=5))
-    follow_ups = fields.List(fields.Nested(FollowUpSchema), validate=validate.Length(max=10))
-    aid = fields.Nested(AidSchema, allow_none=True)
-
-
-class LogCareRecordSchema(CareFields):
-    record_id = ClientId()
-    child_id = Id()
+    """What a care record says (the fields an edit may change)."""
     kind = OneOf(contract.CARE_KINDS, required=True)
     by_id = Id()
     occurred_at = Moment(required=True)
     duration_minutes = fields.Integer(load_default=None, allow_none=True,
                                       validate=validate.Range(min=0, max=1440))
+    place = Text(100)
+    notes = Text(2000)
     wellbeing = fields.Integer(load_default=None, allow_none=True,
                                validate=validate.Range(min=1, max=5))
     follow_ups = fields.List(fields.Nested(FollowUpSchema), load_default=list,
@@ -101,12 +95,17 @@ class LogCareRecordSchema(CareFields):
     aid = fields.Nested(AidSchema, load_default=None, allow_none=True)
 
 
+class LogCareRecordSchema(CareFields):
+    record_id = ClientId()
+    child_id = Id()
+
+
 class ReviseCareRecordSchema(Schema):
     record_id = Id()
     revision = Revision()
     edited_by = Id()
     reason = Text(500)
-    changes = fields.Nested(CareFields, required=True)
+    changes = Changes(CareFields)
 
 
 class DeleteSchema(Schema):
@@ -132,7 +131,7 @@ class GetByIdSchema(Schema):
 
 # -- growth diary --------------------------------------------------------------------------------
 class DiaryFields(Schema):
-    entry_date = fields.Date()
+    entry_date = fields.Date(required=True)
     study = Text(2000)
     mood = Text(2000)
     behaviour = Text(2000)
@@ -143,7 +142,6 @@ class AddDiaryEntrySchema(DiaryFields):
     entry_id = ClientId()
     child_id = Id()
     by_id = Id()
-    entry_date = fields.Date(required=True)
 
     @validates_schema
     def _says_something(self, data, **kwargs):
@@ -155,7 +153,7 @@ class ReviseDiaryEntrySchema(Schema):
     entry_id = Id()
     revision = Revision()
     edited_by = Id()
-    changes = fields.Nested(DiaryFields, required=True)
+    changes = Changes(DiaryFields)
 
 
 class DeleteDiaryEntrySchema(DeleteSchema):
@@ -164,15 +162,15 @@ class DeleteDiaryEntrySchema(DeleteSchema):
 
 # -- group activities --------------------------------------------------------------------------
 class ActivityFields(Schema):
-    occasion = fields.String(allow_none=True, validate=validate.Regexp(
+    occasion = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(
         r"^[a-z][a-z0-9_]{0,39}$", error="bad_format|应为小写英文代码，如 childrens_day"))
-    title = fields.String(validate=validate.Length(min=1, max=100))
+    title = fields.String(required=True, validate=validate.Length(min=1, max=100))
     sub_theme = Text(100)
-    organiser_id = Id(required=False)
+    organiser_id = Id()
     place = Text(100)
-    class_ids = fields.List(Id(), validate=validate.Length(max=200))
-    starts_at = Moment()
-    ends_at = Moment(allow_none=True)
+    class_ids = fields.List(Id(), load_default=list, validate=validate.Length(max=200))
+    starts_at = Moment(required=True)
+    ends_at = Moment(load_default=None, allow_none=True)
     notes = Text(2000)
 
 
@@ -180,13 +178,6 @@ class ScheduleActivitySchema(ActivityFields):
     activity_id = ClientId()
     school_id = Id()
     kind = OneOf(contract.ACTIVITY_KINDS, required=True)
-    occasion = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(
-        r"^[a-z][a-z0-9_]{0,39}$", error="bad_format|应为小写英文代码，如 childrens_day"))
-    title = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    organiser_id = Id()
-    class_ids = fields.List(Id(), load_default=list, validate=validate.Length(max=200))
-    starts_at = Moment(required=True)
-    ends_at = Moment(load_default=None, allow_none=True)
     scheduled_by = Id()
 
 
@@ -194,7 +185,7 @@ class RescheduleActivitySchema(Schema):
     activity_id = Id()
     revision = Revision()
     changed_by = Id()
-    changes = fields.Nested(ActivityFields, required=True)
+    changes = Changes(ActivityFields)
 
 
 class CancelActivitySchema(Schema):

@@ -162,35 +162,35 @@ class ActivitiesService(CareService):
 
     @subscribe("registry", "StaffRegistered")
     def on_staff_registered(self, event):
-        projection.apply_staff(self.db, event.data)
+        projection.apply(self.db, "staff", event.data)
 
     @subscribe("registry", "StaffUpdated")
     def on_staff_updated(self, event):
-        projection.apply_staff(self.db, event.data)
+        projection.apply(self.db, "staff", event.data)
 
     @subscribe("registry", "StaffLeft")
     def on_staff_left(self, event):
-        projection.apply_staff(self.db, event.data)
+        projection.apply(self.db, "staff", event.data)
 
     @subscribe("registry", "VolunteerRegistered")
     def on_volunteer_registered(self, event):
-        projection.apply_volunteer(self.db, event.data)
+        projection.apply(self.db, "volunteer", event.data)
 
     @subscribe("registry", "VolunteerLeft")
     def on_volunteer_left(self, event):
-        projection.apply_volunteer(self.db, event.data)
+        projection.apply(self.db, "volunteer", event.data)
 
     @subscribe("registry", "ClassCreated")
     def on_class_created(self, event):
-        projection.apply_class(self.db, event.data)
+        projection.apply(self.db, "class", event.data)
 
     @subscribe("registry", "ClassUpdated")
     def on_class_updated(self, event):
-        projection.apply_class(self.db, event.data)
+        projection.apply(self.db, "class", event.data)
 
     @subscribe("registry", "SchoolRegistered")
     def on_school_registered(self, event):
-        projection.apply_school(self.db, event.data)
+        projection.apply(self.db, "school", event.data)
 
     # -- projection: pairing ----------------------------------------------------------------
     @subscribe("pairing", "MentorAssigned")

@@ -11,6 +11,9 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo.errors import DuplicateKeyError
+
+from carekit.errors import Conflict, NotFound
 
 # what this service owns
 CARE_RECORDS = "care_records"
@@ -64,8 +67,9 @@ def plain(value):
     return value
 
 
-def view(doc, booleans=(), hide=HIDDEN):
-    """A document as an answer: `id` instead of `_id`, no outbox, JSON-ready."""
+def view(doc, booleans=(), hide=HIDDEN, with_history=False):
+    """A document as an answer: `id` instead of `_id`, no outbox, JSON-ready; with its kept
+    versions when asked."""
     if doc is None:
         return None
     out = {"id": doc["_id"]}
@@ -76,6 +80,8 @@ def view(doc, booleans=(), hide=HIDDEN):
     for key in booleans:
         if key in out:
             out[key] = bool(out[key])
+    if with_history:
+        out["history"] = history_of(doc)
     return out
 
 
@@ -87,3 +93,48 @@ def history_of(doc):
 
 def history_key(revision):
     return "history.r{}".format(revision)
+
+
+# -- writing -------------------------------------------------------------------------------------
+def load(db, collection, message, **key):
+    """The document with this id (key: its one id field, e.g. record_id=...), or NotFound."""
+    (doc_id,) = key.values()
+    doc = db[collection].find_one({"_id": doc_id})
+    if doc is None:
+        raise NotFound(message, **key)
+    return doc
+
+
+def insert_once(db, outbox, collection, doc, events, same, message, **detail):
+    """Insert a new document with its events and return it. A retried command (the same
+    client id) gets what was stored the first time, if `same(stored)` and `same(doc)` agree;
+    otherwise the id is taken by something else: Conflict duplicate_id."""
+    try:
+        outbox.insert(collection, doc, events)
+    except DuplicateKeyError:
+        stored = db[collection].find_one({"_id": doc["_id"]})
+        if not stored or same(stored) != same(doc):
+            raise Conflict(message, code="duplicate_id", **detail)
+        return stored
+    return doc
+
+
+def stale(doc, noun):
+    """The Conflict of an edit made on an older revision than `doc`'s (noun: 记录, 日记 ...)."""
+    return Conflict("{}已被他人修改，请刷新后再改".format(noun), code="stale_revision",
+                    current_revision=doc["revision"])
+
+
+def check_editable(doc, noun, revision=None):
+    """Only a record not deleted may change, and only from the revision the editor saw."""
+    if doc.get("deleted"):
+        raise Conflict("{}已删除，不能修改".format(noun), code="deleted")
+    if revision is not None and doc["revision"] != revision:
+        raise stale(doc, noun)
+
+
+def withdrawal(data, at, revision):
+    """The change that soft-deletes a record, with who, when and why."""
+    return {"deleted": True, "deleted_at": at, "deleted_by": data["deleted_by"],
+            "delete_reason_code": data["reason_code"], "delete_reason": data.get("reason"),
+            "revision": revision}

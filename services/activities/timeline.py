@@ -20,6 +20,23 @@ SOURCES = {
 OMIT = {"_outbox": 0, "history": 0}
 
 
+def _cursor(data):
+    """The (at, _id) after which a page starts, or None for the first page."""
+    if not data.get("cursor"):
+        return None
+    try:
+        return domain.decode_cursor(data["cursor"])
+    except domain.BadCursor:
+        raise ValidationFailed.single("cursor", "bad_cursor", "翻页标记无效，请从第一页重新查询")
+
+
+def _page(docs, limit):
+    """The first `limit` of up to limit + 1 docs, and the cursor of the next page if any."""
+    page = docs[:limit]
+    more = len(docs) > limit
+    return page, domain.encode_cursor(page[-1]["at"], page[-1]["_id"]) if more else None
+
+
 def _after(query, cursor):
     if cursor is None:
         return query
@@ -46,13 +63,8 @@ def _item(kind, doc, child_id):
 
 def timeline(db, data):
     child_id, limit = data["child_id"], data["limit"]
-    cursor = None
-    if data.get("cursor"):
-        try:
-            cursor = domain.decode_cursor(data["cursor"])
-        except domain.BadCursor:
-            raise ValidationFailed.single("cursor", "bad_cursor", "翻页标记无效，请从第一页重新查询")
-    elif projection.child(db, child_id) is None and not db[storage.CARE_RECORDS].find_one(
+    cursor = _cursor(data)
+    if cursor is None and projection.child(db, child_id) is None and not db[storage.CARE_RECORDS].find_one(
             {"child_id": child_id}, {"_id": 1}):
         raise NotFound("找不到该儿童", child_id=child_id)
     batches = []
@@ -61,10 +73,8 @@ def timeline(db, data):
         docs = db[collection].find(_after(query(child_id), cursor), OMIT).sort(
             [("at", -1), ("_id", -1)]).limit(limit + 1)
         batches.append([dict(doc, _kind=kind) for doc in docs])
-    merged = domain.newest_first(batches, limit + 1)
-    page, more = merged[:limit], len(merged) > limit
+    page, next_cursor = _page(domain.newest_first(batches, limit + 1), limit)
     items = [_item(doc.pop("_kind"), doc, child_id) for doc in page]
-    next_cursor = domain.encode_cursor(page[-1]["at"], page[-1]["_id"]) if more else None
     return {"child_id": child_id, "items": items, "next_cursor": next_cursor}
 
 
@@ -104,17 +114,8 @@ def last_contacts(db, data):
 
 def flagged_records(db, data):
     """Records accepted though their author was not the child's mentor or proxy parent."""
-    cursor = None
-    if data.get("cursor"):
-        try:
-            cursor = domain.decode_cursor(data["cursor"])
-        except domain.BadCursor:
-            raise ValidationFailed.single("cursor", "bad_cursor", "翻页标记无效，请从第一页重新查询")
     query = dict(NOT_DELETED, school_id=data["school_id"], flagged=True)
-    docs = list(db[storage.CARE_RECORDS].find(_after(query, cursor), OMIT).sort(
+    docs = list(db[storage.CARE_RECORDS].find(_after(query, _cursor(data)), OMIT).sort(
         [("at", -1), ("_id", -1)]).limit(data["limit"] + 1))
-    page = docs[:data["limit"]]
-    more = len(docs) > data["limit"]
-    return {"records": [care.care_view(doc) for doc in page],
-            "next_cursor": domain.encode_cursor(page[-1]["at"], page[-1]["_id"])
-            if more else None}
+    page, next_cursor = _page(docs, data["limit"])
+    return {"records": [care.care_view(doc) for doc in page], "next_cursor": next_cursor}

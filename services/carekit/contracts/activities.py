@@ -81,15 +81,20 @@ class FollowUpFacts(Contract):
     done = fields.Boolean(load_default=False)
 
 
-class CareRecordFacts(Contract):
-    record_id = fields.String(**_id)
-    revision = fields.Integer(**_revision)
+class AuthoredFacts(Contract):
+    """What a care record and a diary entry both say: the child, and who wrote about the
+    child in what relation to the child (by_role; flagged when other)."""
     child_id = fields.String(**_id)
     school_id = fields.String(**_id)
     class_id = fields.String(**_optional_id)
     by_id = fields.String(**_id)                 # staff_id or volunteer_id
     by_role = fields.String(required=True, validate=validate.OneOf(BY_ROLES))
     flagged = fields.Boolean(required=True)
+
+
+class CareRecordFacts(AuthoredFacts):
+    record_id = fields.String(**_id)
+    revision = fields.Integer(**_revision)
     kind = fields.String(required=True, validate=validate.OneOf(CARE_KINDS))
     occurred_at = fields.AwareDateTime(required=True)
     duration_minutes = fields.Integer(allow_none=True, load_default=None,
@@ -97,6 +102,14 @@ class CareRecordFacts(Contract):
     wellbeing = fields.Integer(allow_none=True, load_default=None,
                                validate=validate.Range(min=1, max=5))
     follow_ups = fields.List(fields.Nested(FollowUpFacts), load_default=list)
+
+
+class Withdrawal(Contract):
+    """A record about a child was withdrawn: soft-deleted, by whom and why."""
+    child_id = fields.String(**_id)
+    school_id = fields.String(**_id)
+    deleted_by = fields.String(**_id)
+    reason_code = fields.String(required=True, validate=validate.OneOf(DELETE_REASONS))
 
 
 @event_schema("activities", "VisitLogged", version=1)
@@ -112,16 +125,12 @@ class VisitRevisedV1(CareRecordFacts):
 
 
 @event_schema("activities", "VisitDeleted", version=1)
-class VisitDeletedV1(Contract):
+class VisitDeletedV1(Withdrawal):
     """A care record (and, for kind=aid, its aid) was withdrawn: soft-deleted with a reason."""
     record_id = fields.String(**_id)
     revision = fields.Integer(**_revision)
-    child_id = fields.String(**_id)
-    school_id = fields.String(**_id)
     kind = fields.String(required=True, validate=validate.OneOf(CARE_KINDS))
     occurred_at = fields.AwareDateTime(required=True)
-    deleted_by = fields.String(**_id)
-    reason_code = fields.String(required=True, validate=validate.OneOf(DELETE_REASONS))
 
 
 @event_schema("activities", "AidDistributed", version=1)
@@ -144,44 +153,28 @@ class AidDistributedV1(Contract):
     donor_type = fields.String(required=True, validate=validate.OneOf(DONOR_TYPES))
 
 
-@event_schema("activities", "DiaryEntryAdded", version=1)
-class DiaryEntryAddedV1(Contract):
-    """A growth diary (成长日记) entry was written for a child."""
+class DiaryEntryFacts(AuthoredFacts):
     entry_id = fields.String(**_id)
-    child_id = fields.String(**_id)
-    school_id = fields.String(**_id)
-    class_id = fields.String(**_optional_id)
-    by_id = fields.String(**_id)
-    by_role = fields.String(required=True, validate=validate.OneOf(BY_ROLES))
-    flagged = fields.Boolean(required=True)
     entry_date = fields.Date(required=True)
     topics = fields.List(fields.String(validate=validate.OneOf(DIARY_TOPICS)), required=True)
+
+
+@event_schema("activities", "DiaryEntryAdded", version=1)
+class DiaryEntryAddedV1(DiaryEntryFacts):
+    """A growth diary (成长日记) entry was written for a child."""
 
 
 @event_schema("activities", "DiaryEntryRevised", version=1)
-class DiaryEntryRevisedV1(Contract):
+class DiaryEntryRevisedV1(DiaryEntryFacts):
     """A growth diary entry was corrected; carries its full current public state."""
-    entry_id = fields.String(**_id)
     revision = fields.Integer(**_revision)
-    child_id = fields.String(**_id)
-    school_id = fields.String(**_id)
-    class_id = fields.String(**_optional_id)
-    by_id = fields.String(**_id)
-    by_role = fields.String(required=True, validate=validate.OneOf(BY_ROLES))
-    flagged = fields.Boolean(required=True)
-    entry_date = fields.Date(required=True)
-    topics = fields.List(fields.String(validate=validate.OneOf(DIARY_TOPICS)), required=True)
     changed_fields = fields.List(fields.String(), required=True)
 
 
 @event_schema("activities", "DiaryEntryDeleted", version=1)
-class DiaryEntryDeletedV1(Contract):
+class DiaryEntryDeletedV1(Withdrawal):
     """A growth diary entry was withdrawn (soft-deleted with a reason)."""
     entry_id = fields.String(**_id)
-    child_id = fields.String(**_id)
-    school_id = fields.String(**_id)
-    deleted_by = fields.String(**_id)
-    reason_code = fields.String(required=True, validate=validate.OneOf(DELETE_REASONS))
 
 
 class ActivityFacts(Contract):
