@@ -94,30 +94,42 @@ class PairingDesk:
             raise ValidationFailed.single(field, "unknown_child", "找不到该儿童的档案")
         return child.school_id
 
-    # -- mentors ----------------------------------------------------------------------------
-    def assign_mentor(self, data):
-        policy = self.store.settings.policy()
+    # -- mentors and proxy parents: one each per child ----------------------------------
+    def _assign(self, data, kind, partner_key, find_partner, check):
+        """Make the partner data[partner_key] (teacher_id, volunteer_id; `find_partner` looks it
+        up) the child's one `kind`, ending the current one when data["replace"].
+        `check(book, child, partner, replace)` names every broken rule."""
         if self.registry.child(data["child_id"]) is None:  # name every unknown id at once
-            raise ValidationFailed(errors=rules.mentor_assignment(
-                PairingBook(None), None, self.registry.teacher(data["teacher_id"]), policy))
+            raise ValidationFailed(errors=check(PairingBook(None), None,
+                                                find_partner(data[partner_key]), False))
 
         def change(book):
             child = self._child_in(book, data["child_id"])
-            teacher = self.registry.teacher(data["teacher_id"])
-            errors = rules.mentor_assignment(book, child, teacher, policy, data["replace"])
+            partner = find_partner(data[partner_key])
+            errors = check(book, child, partner, data["replace"])
             if errors:
                 raise ValidationFailed(errors=errors)
             started_on = data.get("started_on") or self.today()
-            current = book.mentor_of(child.child_id)
+            current = book.one_of(child.child_id, kind)
             if current is not None:
                 book.end(current.pairing_id, started_on, "reassigned", data.get("note"),
                          data.get("by"))
             return book.start(Pairing.new(
-                kind=MENTOR, child_id=child.child_id, child_name=child.name,
+                kind=kind, child_id=child.child_id, child_name=child.name,
                 school_id=book.school_id, class_id=child.class_id, started_on=started_on,
-                partner_id=teacher.teacher_id, partner_name=teacher.name, reason="manual",
-                by=data.get("by")))
+                partner_id=getattr(partner, partner_key), partner_name=partner.name,
+                reason="manual", by=data.get("by")))
         return self.change_book(self._school_of(data["child_id"]), change).describe()
+
+    def assign_mentor(self, data):
+        policy = self.store.settings.policy()
+        return self._assign(data, MENTOR, "teacher_id", self.registry.teacher,
+                            lambda book, child, teacher, replace: rules.mentor_assignment(
+                                book, child, teacher, policy, replace))
+
+    def assign_proxy_parent(self, data):
+        return self._assign(data, PROXY, "volunteer_id", self.registry.volunteer_of,
+                            rules.proxy_assignment)
 
     # -- hand-in-hand friends -------------------------------------------------------------
     def pair_buddy(self, data):
@@ -138,30 +150,6 @@ class PairingDesk:
                 partner_id=buddy.child_id if buddy else None,
                 partner_name=buddy.name if buddy else data["buddy_name"],
                 buddy_class_id=buddy.class_id if buddy else child.class_id, by=data.get("by")))
-        return self.change_book(self._school_of(data["child_id"]), change).describe()
-
-    # -- proxy parents ----------------------------------------------------------------------
-    def assign_proxy_parent(self, data):
-        if self.registry.child(data["child_id"]) is None:
-            raise ValidationFailed(errors=rules.proxy_assignment(
-                PairingBook(None), None, self.registry.volunteer_of(data["volunteer_id"])))
-
-        def change(book):
-            child = self._child_in(book, data["child_id"])
-            volunteer = self.registry.volunteer_of(data["volunteer_id"])
-            errors = rules.proxy_assignment(book, child, volunteer, data["replace"])
-            if errors:
-                raise ValidationFailed(errors=errors)
-            started_on = data.get("started_on") or self.today()
-            current = book.proxy_of(child.child_id)
-            if current is not None:
-                book.end(current.pairing_id, started_on, "reassigned", data.get("note"),
-                         data.get("by"))
-            return book.start(Pairing.new(
-                kind=PROXY, child_id=child.child_id, child_name=child.name,
-                school_id=book.school_id, class_id=child.class_id, started_on=started_on,
-                partner_id=volunteer.volunteer_id, partner_name=volunteer.name,
-                by=data.get("by")))
         return self.change_book(self._school_of(data["child_id"]), change).describe()
 
     # -- ending by hand ---------------------------------------------------------------------

@@ -191,13 +191,16 @@ class PairingBook:
         return [p for p in self.pairings
                 if p.child_id == child_id and (kind is None or p.kind == kind)]
 
-    def mentor_of(self, child_id):
-        found = self.for_child(child_id, MENTOR)
+    def one_of(self, child_id, kind):
+        """The child's pairing of a kind it has at most one of (mentor, proxy parent)."""
+        found = self.for_child(child_id, kind)
         return found[0] if found else None
 
+    def mentor_of(self, child_id):
+        return self.one_of(child_id, MENTOR)
+
     def proxy_of(self, child_id):
-        found = self.for_child(child_id, PROXY)
-        return found[0] if found else None
+        return self.one_of(child_id, PROXY)
 
     def with_partner(self, partner_id, kind=None):
         return [p for p in self.pairings

@@ -138,8 +138,6 @@ def priority_recommendation(policy, class_children, chosen_ids):
     return errors
 
 
-
-
 def policy_errors(policy):
     """Cross-field checks of a county policy (each field's range is checked on input)."""
     errors = []

@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 
 from pymongo.database import Database
 
-from carekit.errors import NotFound
+from carekit.errors import Conflict, NotFound
 from registry.pii import Vault
 
 
@@ -25,3 +25,16 @@ class Ctx:
         if doc is None:
             raise NotFound(message=message, id=entity_id)
         return doc
+
+    def save_version(self, collection, doc, fields, event_name, event_data, stale_message):
+        """Write `fields` as the next version of `doc`, with the event `event_name` carrying
+        `event_data(updated)`, unless someone changed `doc` since it was read (a Conflict).
+        Returns the updated document."""
+        updated = dict(doc, **fields, version=doc["version"] + 1)
+        event = self.outbox.event(event_name, event_data(updated), subject=doc["_id"])
+        result = self.outbox.update(collection, {"_id": doc["_id"], "version": doc["version"]},
+                                    {"$set": dict(fields, version=updated["version"],
+                                                  updated_at=self.now())}, [event])
+        if not result.matched_count:
+            raise Conflict(code="stale_version", message=stale_message)
+        return updated

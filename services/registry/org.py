@@ -1,10 +1,12 @@
 """Organisation commands: county -> township -> school -> class; codes unique in their parent."""
 import uuid
+from contextlib import contextmanager
 
 from pymongo.errors import DuplicateKeyError
 
 from carekit.errors import Conflict, ValidationFailed
 from registry import storage as st
+from registry.children import known_school
 from registry.views import view
 from registry.vocabulary import class_name
 
@@ -20,23 +22,49 @@ def _known(ctx, collection, entity_id, field, code, message):
     return doc
 
 
-def create_county(ctx, data):
-    doc = dict(data, _id=_new_id(), created_at=ctx.now())
+@contextmanager
+def _code_taken(code, message):
+    """A unique index refused the write: `message` says what is taken."""
     try:
-        ctx.db[st.COUNTIES].insert_one(doc)
+        yield
     except DuplicateKeyError:
-        raise Conflict(code="duplicate_code", message="县编码「{}」已存在".format(data["code"]))
+        raise Conflict(code=code, message=message)
+
+
+def _taken_in_county(code):
+    return _code_taken("duplicate_code", "本县已有编码为「{}」的乡镇".format(code))
+
+
+def _taken_in_township(code):
+    return _code_taken("duplicate_code", "该乡镇已有编码为「{}」的学校".format(code))
+
+
+def _create(ctx, collection, data, taken):
+    doc = dict(data, _id=_new_id(), created_at=ctx.now())
+    with taken:
+        ctx.db[collection].insert_one(doc)
     return view(doc)
+
+
+def _update(ctx, collection, doc, changes, event_name, event_data, stale_message):
+    """Set what `changes` really changes as the next version, with its event."""
+    changed = {k: v for k, v in changes.items() if doc.get(k) != v}
+    if not changed:
+        return view(doc)
+    return view(ctx.save_version(collection, doc, changed, event_name,
+                                 lambda updated: dict(event_data(updated),
+                                                      changed_fields=sorted(changed)),
+                                 stale_message))
+
+
+def create_county(ctx, data):
+    return _create(ctx, st.COUNTIES, data,
+                   _code_taken("duplicate_code", "县编码「{}」已存在".format(data["code"])))
 
 
 def create_township(ctx, data):
     _known(ctx, st.COUNTIES, data["county_id"], "county_id", "unknown_county", "县不存在")
-    doc = dict(data, _id=_new_id(), created_at=ctx.now())
-    try:
-        ctx.db[st.TOWNSHIPS].insert_one(doc)
-    except DuplicateKeyError:
-        raise Conflict(code="duplicate_code", message="本县已有编码为「{}」的乡镇".format(data["code"]))
-    return view(doc)
+    return _create(ctx, st.TOWNSHIPS, data, _taken_in_county(data["code"]))
 
 
 def _school_event_data(doc, township):
@@ -52,42 +80,27 @@ def register_school(ctx, data):
                created_at=ctx.now())
     event = ctx.outbox.event("SchoolRegistered", _school_event_data(doc, township),
                              subject=doc["_id"])
-    try:
+    with _taken_in_township(data["code"]):
         ctx.outbox.insert(st.SCHOOLS, doc, [event])
-    except DuplicateKeyError:
-        raise Conflict(code="duplicate_code", message="该乡镇已有编码为「{}」的学校".format(data["code"]))
     return view(doc)
 
 
 def update_school(ctx, school_id, changes):
     school = ctx.get(st.SCHOOLS, school_id, "学校不存在")
-    changed = {k: v for k, v in changes.items() if school.get(k) != v}
-    if not changed:
-        return view(school)
-    updated = dict(school, **changed, version=school["version"] + 1)
-    township = ctx.db[st.TOWNSHIPS].find_one({"_id": school["township_id"]})
-    data = dict(_school_event_data(updated, township), changed_fields=sorted(changed))
-    event = ctx.outbox.event("SchoolUpdated", data, subject=school_id)
-    try:
-        result = ctx.outbox.update(st.SCHOOLS, {"_id": school_id, "version": school["version"]},
-                                   {"$set": dict(changed, version=updated["version"],
-                                                 updated_at=ctx.now())}, [event])
-    except DuplicateKeyError:
-        raise Conflict(code="duplicate_code", message="该乡镇已有编码为「{}」的学校".format(
-            changes.get("code")))
-    if not result.matched_count:
-        raise Conflict(code="stale_version", message="学校信息刚被他人修改，请刷新后重试")
-    return view(updated)
+
+    def event_data(updated):
+        township = ctx.db[st.TOWNSHIPS].find_one({"_id": school["township_id"]})
+        return _school_event_data(updated, township)
+    with _taken_in_township(changes.get("code")):
+        return _update(ctx, st.SCHOOLS, school, changes, "SchoolUpdated", event_data,
+                       "学校信息刚被他人修改，请刷新后重试")
 
 
 def update_township(ctx, township_id, changes):
     township = ctx.get(st.TOWNSHIPS, township_id, "乡镇不存在")
-    try:
+    with _taken_in_county(changes.get("code")):
         ctx.db[st.TOWNSHIPS].update_one({"_id": township_id},
                                         {"$set": dict(changes, updated_at=ctx.now())})
-    except DuplicateKeyError:
-        raise Conflict(code="duplicate_code", message="本县已有编码为「{}」的乡镇".format(
-            changes.get("code")))
     return view(dict(township, **changes))
 
 
@@ -124,15 +137,13 @@ def _check_head_teacher(ctx, staff_id, school_id):
 
 
 def create_class(ctx, data):
-    school = _known(ctx, st.SCHOOLS, data["school_id"], "school_id", "unknown_school", "学校不存在")
+    school = known_school(ctx, data["school_id"])
     _check_head_teacher(ctx, data.get("head_teacher_id"), school["_id"])
     doc = dict(data, _id=_new_id(), township_id=school["township_id"], version=1,
                name=class_name(data["grade"], data["number"]), created_at=ctx.now())
     event = ctx.outbox.event("ClassCreated", _class_event_data(doc), subject=doc["_id"])
-    try:
+    with _code_taken("duplicate_class", "本校已有{}".format(doc["name"])):
         ctx.outbox.insert(st.CLASSES, doc, [event])
-    except DuplicateKeyError:
-        raise Conflict(code="duplicate_class", message="本校已有{}".format(doc["name"]))
     return view(doc)
 
 
@@ -140,19 +151,8 @@ def update_class(ctx, class_id, changes):
     klass = ctx.get(st.CLASSES, class_id, "班级不存在")
     if "head_teacher_id" in changes:
         _check_head_teacher(ctx, changes["head_teacher_id"], klass["school_id"])
-    changed = {k: v for k, v in changes.items() if klass.get(k) != v}
-    if not changed:
-        return view(klass)
-    updated = dict(klass, **changed, version=klass["version"] + 1)
-    event = ctx.outbox.event("ClassUpdated", dict(_class_event_data(updated),
-                                                  changed_fields=sorted(changed)),
-                             subject=class_id)
-    result = ctx.outbox.update(st.CLASSES, {"_id": class_id, "version": klass["version"]},
-                               {"$set": dict(changed, version=updated["version"],
-                                             updated_at=ctx.now())}, [event])
-    if not result.matched_count:
-        raise Conflict(code="stale_version", message="班级信息刚被他人修改，请刷新后重试")
-    return view(updated)
+    return _update(ctx, st.CLASSES, klass, changes, "ClassUpdated", _class_event_data,
+                   "班级信息刚被他人修改，请刷新后重试")
 
 
 def list_classes(ctx, school_id):

@@ -8,6 +8,10 @@ from registry.pii import mask_phone
 from registry.views import plain, view
 
 
+_STAFF_NOT_FOUND = "找不到该教职工"
+_STAFF_STALE = "教职工信息刚被他人修改，请刷新后重试"
+
+
 def _check_classes(ctx, class_ids, school_id):
     if not class_ids:
         return
@@ -38,20 +42,37 @@ def person_view(ctx, doc, reveal=False):
     return out
 
 
-def register_staff(ctx, data):
-    school = known_school(ctx, data["school_id"])
-    _check_classes(ctx, data.get("class_ids"), school["_id"])
+def _register(ctx, collection, data, school, event_name, facts):
     now = ctx.now()
     doc = dict(data, _id=uuid.uuid4().hex, township_id=school["township_id"],
                phone=ctx.vault.seal(data.get("phone")), active=True, version=1,
                joined_at=now, updated_at=now)
-    event = ctx.outbox.event("StaffRegistered", _staff_facts(ctx, doc), subject=doc["_id"])
-    ctx.outbox.insert(st.STAFF, doc, [event])
+    event = ctx.outbox.event(event_name, facts(ctx, doc), subject=doc["_id"])
+    ctx.outbox.insert(collection, doc, [event])
     return person_view(ctx, doc)
 
 
+def _leave(ctx, collection, person_id, data, event_name, facts, texts):
+    """Mark a person as gone (LeaveInput `data`); `texts`: the not-found, already-left and
+    stale-version messages. Returns the updated document."""
+    not_found, already_left, stale = texts
+    doc = ctx.get(collection, person_id, not_found)
+    if not doc.get("active"):
+        raise Conflict(code="already_left", message=already_left)
+    left = {"active": False, "left_on": plain(data["left_on"]), "left_reason": data.get("reason")}
+    return ctx.save_version(collection, doc, left, event_name,
+                            lambda updated: dict(facts(ctx, updated), left_on=data["left_on"],
+                                                 reason=data.get("reason")), stale)
+
+
+def register_staff(ctx, data):
+    school = known_school(ctx, data["school_id"])
+    _check_classes(ctx, data.get("class_ids"), school["_id"])
+    return _register(ctx, st.STAFF, data, school, "StaffRegistered", _staff_facts)
+
+
 def update_staff(ctx, staff_id, changes):
-    doc = ctx.get(st.STAFF, staff_id, "找不到该教职工")
+    doc = ctx.get(st.STAFF, staff_id, _STAFF_NOT_FOUND)
     if not doc.get("active"):
         raise Conflict(code="staff_inactive", message="该教职工已离职，不能修改")
     _check_classes(ctx, changes.get("class_ids"), doc["school_id"])
@@ -63,36 +84,18 @@ def update_staff(ctx, staff_id, changes):
     stored = dict(changed)
     if "phone" in stored:
         stored["phone"] = ctx.vault.seal(stored["phone"])
-    updated = dict(doc, **stored, version=doc["version"] + 1)
-    event = ctx.outbox.event("StaffUpdated", dict(_staff_facts(ctx, updated),
-                                                  changed_fields=sorted(changed)),
-                             subject=staff_id)
-    result = ctx.outbox.update(st.STAFF, {"_id": staff_id, "version": doc["version"]},
-                               {"$set": dict(stored, version=updated["version"],
-                                             updated_at=ctx.now())}, [event])
-    if not result.matched_count:
-        raise Conflict(code="stale_version", message="教职工信息刚被他人修改，请刷新后重试")
+    updated = ctx.save_version(st.STAFF, doc, stored, "StaffUpdated",
+                               lambda updated: dict(_staff_facts(ctx, updated),
+                                                    changed_fields=sorted(changed)),
+                               _STAFF_STALE)
     return person_view(ctx, updated)
 
 
 def staff_left(ctx, staff_id, data, release_class):
     """Mark a staff member as gone; then each class they headed loses its head teacher
     (`release_class(class_id)`, a ClassUpdated of its own)."""
-    doc = ctx.get(st.STAFF, staff_id, "找不到该教职工")
-    if not doc.get("active"):
-        raise Conflict(code="already_left", message="该教职工已登记离职")
-    updated = dict(doc, active=False, version=doc["version"] + 1,
-                   left_on=plain(data["left_on"]), left_reason=data.get("reason"))
-    event = ctx.outbox.event("StaffLeft", dict(_staff_facts(ctx, updated),
-                                               left_on=data["left_on"],
-                                               reason=data.get("reason")), subject=staff_id)
-    result = ctx.outbox.update(st.STAFF, {"_id": staff_id, "version": doc["version"]},
-                               {"$set": {"active": False, "version": updated["version"],
-                                         "left_on": updated["left_on"],
-                                         "left_reason": data.get("reason"),
-                                         "updated_at": ctx.now()}}, [event])
-    if not result.matched_count:
-        raise Conflict(code="stale_version", message="教职工信息刚被他人修改，请刷新后重试")
+    updated = _leave(ctx, st.STAFF, staff_id, data, "StaffLeft", _staff_facts,
+                     (_STAFF_NOT_FOUND, "该教职工已登记离职", _STAFF_STALE))
     for class_id in _head_classes(ctx, staff_id):
         release_class(class_id)
     return person_view(ctx, updated)
@@ -114,7 +117,7 @@ def list_people(ctx, collection, school_id, active=None):
 
 
 # -- volunteers ------------------------------------------------------------------------------------
-def _volunteer_facts(doc):
+def _volunteer_facts(ctx, doc):
     return {"volunteer_id": doc["_id"], "version": doc["version"], "name": doc["name"],
             "kind": doc["kind"], "school_id": doc["school_id"],
             "township_id": doc["township_id"], "village": doc.get("village"),
@@ -123,29 +126,11 @@ def _volunteer_facts(doc):
 
 def register_volunteer(ctx, data):
     school = known_school(ctx, data["school_id"])
-    now = ctx.now()
-    doc = dict(data, _id=uuid.uuid4().hex, township_id=school["township_id"],
-               phone=ctx.vault.seal(data.get("phone")), active=True, version=1,
-               joined_at=now, updated_at=now)
-    event = ctx.outbox.event("VolunteerRegistered", _volunteer_facts(doc), subject=doc["_id"])
-    ctx.outbox.insert(st.VOLUNTEERS, doc, [event])
-    return person_view(ctx, doc)
+    return _register(ctx, st.VOLUNTEERS, data, school, "VolunteerRegistered", _volunteer_facts)
 
 
 def volunteer_left(ctx, volunteer_id, data):
-    doc = ctx.get(st.VOLUNTEERS, volunteer_id, "找不到该志愿者")
-    if not doc.get("active"):
-        raise Conflict(code="already_left", message="该志愿者已登记不再服务")
-    updated = dict(doc, active=False, version=doc["version"] + 1, left_on=plain(data["left_on"]))
-    event = ctx.outbox.event("VolunteerLeft", dict(_volunteer_facts(updated),
-                                                   left_on=data["left_on"],
-                                                   reason=data.get("reason")),
-                             subject=volunteer_id)
-    result = ctx.outbox.update(st.VOLUNTEERS, {"_id": volunteer_id, "version": doc["version"]},
-                               {"$set": {"active": False, "version": updated["version"],
-                                         "left_on": updated["left_on"],
-                                         "left_reason": data.get("reason"),
-                                         "updated_at": ctx.now()}}, [event])
-    if not result.matched_count:
-        raise Conflict(code="stale_version", message="志愿者信息刚被他人修改，请刷新后重试")
-    return person_view(ctx, updated)
+    updated = _leave(ctx, st.VOLUNTEERS, volunteer_id, data, "VolunteerLeft", _volunteer_facts,
+                     ("找不到该志愿者", "该志愿者已登记不再服务", "志愿者信息刚被他人修改，请刷新后重试"))
+    # the reason is stored, but this reply has never carried it
+    return person_view(ctx, {k: v for k, v in updated.items() if k != "left_reason"})

@@ -50,20 +50,23 @@ class Flag(fields.Boolean):
             raise invalid("not_boolean", "应填“是”或“否”")
 
 
-class NationalId(fields.String):
+class _Normalised(fields.String):
+    """A string in its one canonical form (registry.identity), or the identity error."""
+    normalise = None
+
     def _deserialize(self, value, attr, data, **kwargs):
         try:
-            return identity.normalise_national_id(value)
+            return self.normalise(value)
         except identity.IdentityError as exc:
             raise invalid(exc.code, exc.message)
 
 
-class Phone(fields.String):
-    def _deserialize(self, value, attr, data, **kwargs):
-        try:
-            return identity.normalise_phone(value)
-        except identity.IdentityError as exc:
-            raise invalid(exc.code, exc.message)
+class NationalId(_Normalised):
+    normalise = staticmethod(identity.normalise_national_id)
+
+
+class Phone(_Normalised):
+    normalise = staticmethod(identity.normalise_phone)
 
 
 class PastDate(fields.Date):

@@ -53,6 +53,15 @@ def _file(filename, content):
             "size": len(content)}
 
 
+def _contact_cards(ctx, opened, title, reason):
+    """The PDF of contact cards for the opened files [(child_id, file)]; each reveal audited."""
+    for child_id, _ in opened:
+        children.record_reveal(ctx, "child", child_id, reason, "contact_card",
+                               ["parents.phone", "guardian.phone"])
+    pdf = cards.render_pdf(cards.cards_for(ctx.db, ctx.vault, opened), "联系卡 " + title)
+    return _file("联系卡-{}.pdf".format(title), pdf)
+
+
 class RegistryService(CareService):
     name = "registry"
     db = Database(indexes=st.INDEXES)
@@ -216,11 +225,7 @@ class RegistryService(CareService):
     def contact_card(self, child_id, reason="打印联系卡"):
         ctx = self.ctx
         _, file = children.load_file(ctx, child_id)
-        children.record_reveal(ctx, "child", child_id, reason, "contact_card",
-                               ["parents.phone", "guardian.phone"])
-        pdf = cards.render_pdf(cards.cards_for(ctx.db, ctx.vault, [(child_id, file)]),
-                               "联系卡 " + file["name"])
-        return _file("联系卡-{}.pdf".format(file["name"]), pdf)
+        return _contact_cards(ctx, [(child_id, file)], file["name"], reason)
 
     @rpc
     def class_contact_cards(self, class_id, reason="打印班级联系卡"):
@@ -228,12 +233,7 @@ class RegistryService(CareService):
         klass = ctx.get(st.CLASSES, class_id, "班级不存在")
         opened = [(c["id"], c) for c in children.list_children(
             ctx, {"class_id": class_id, "status": "active"}, reveal=True)]
-        for child_id, _ in opened:
-            children.record_reveal(ctx, "child", child_id, reason, "contact_card",
-                                   ["parents.phone", "guardian.phone"])
-        pdf = cards.render_pdf(cards.cards_for(ctx.db, ctx.vault, opened),
-                               "联系卡 " + klass["name"])
-        return _file("联系卡-{}.pdf".format(klass["name"]), pdf)
+        return _contact_cards(ctx, opened, klass["name"], reason)
 
     # -- pairing's events: the mentor on the card ----------------------------------------------
     @subscribe("pairing", "MentorAssigned")

@@ -37,6 +37,18 @@ _id = dict(required=True, validate=validate.Length(min=1, max=64))
 _version = dict(required=True, validate=validate.Range(min=1))
 
 
+# Mixins go first among the bases: marshmallow then lists their fields last, as before.
+class _Changed(Schema):
+    """An update event names the fields that changed; it carries the full current state."""
+    changed_fields = fields.List(fields.String(), required=True)
+
+
+class _Leaving(Schema):
+    """A person stopped serving the school (active is false)."""
+    left_on = fields.Date(required=True)
+    reason = fields.String(allow_none=True, load_default=None)
+
+
 class ParentFacts(Schema):
     """A migrant parent, without name or phone."""
     relation = fields.String(required=True, validate=validate.OneOf(("father", "mother")))
@@ -86,9 +98,8 @@ class SchoolRegisteredV1(Schema):
 
 
 @event_schema("registry", "SchoolUpdated", version=1)
-class SchoolUpdatedV1(SchoolRegisteredV1):
+class SchoolUpdatedV1(_Changed, SchoolRegisteredV1):
     """A school's name or code changed; carries its full current state."""
-    changed_fields = fields.List(fields.String(), required=True)
 
 
 @event_schema("registry", "ClassCreated", version=1)
@@ -105,9 +116,8 @@ class ClassCreatedV1(Schema):
 
 
 @event_schema("registry", "ClassUpdated", version=1)
-class ClassUpdatedV1(ClassCreatedV1):
+class ClassUpdatedV1(_Changed, ClassCreatedV1):
     """A class changed (typically its head teacher); carries the class's full current state."""
-    changed_fields = fields.List(fields.String(), required=True)
 
 
 @event_schema("registry", "ChildRegistered", version=1)
@@ -167,16 +177,13 @@ class StaffRegisteredV1(StaffFacts):
 
 
 @event_schema("registry", "StaffUpdated", version=1)
-class StaffUpdatedV1(StaffFacts):
+class StaffUpdatedV1(_Changed, StaffFacts):
     """A staff member changed (roles, classes...); carries the full current state."""
-    changed_fields = fields.List(fields.String(), required=True)
 
 
 @event_schema("registry", "StaffLeft", version=1)
-class StaffLeftV1(StaffFacts):
+class StaffLeftV1(_Leaving, StaffFacts):
     """A staff member left the school (active is false): their pairings must end."""
-    left_on = fields.Date(required=True)
-    reason = fields.String(allow_none=True, load_default=None)
 
 
 class VolunteerFacts(Schema):
@@ -196,7 +203,5 @@ class VolunteerRegisteredV1(VolunteerFacts):
 
 
 @event_schema("registry", "VolunteerLeft", version=1)
-class VolunteerLeftV1(VolunteerFacts):
+class VolunteerLeftV1(_Leaving, VolunteerFacts):
     """A volunteer stopped serving (active is false): their proxy-parent pairings end."""
-    left_on = fields.Date(required=True)
-    reason = fields.String(allow_none=True, load_default=None)
