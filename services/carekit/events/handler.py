@@ -172,6 +172,7 @@ class CareEventHandler(EventHandler):
                 self, (event,), {}, context_data=context_data,
                 handle_result=partial(self.handle_result, message, event, attempts))
         except ContainerBeingKilled:
+            self.ledger().release(event)  # let the redelivery claim it without waiting
             self.queue_consumer.requeue_message(message)
 
     def handle_undecodable(self, message, exc):
