@@ -134,12 +134,16 @@ class CareEventHandler(EventHandler):
 
     def setup(self):
         self.mongo.declare_indexes(LEDGER_INDEXES)
+        self._ledger = None  # made on first use, once the container's database is open
         self.queue = topology.handler_queue(self.source_service, self.event_type,
                                             self.container.service_name, self.method_name)
         Consumer.setup(self)
 
     def ledger(self):  # a method, not a property: nameko inspects attributes while binding
-        return ProcessedEvents(self.mongo.database, self.method_name)
+        # one per handler and container: concurrent deliveries share its grouped writes
+        if self._ledger is None:
+            self._ledger = ProcessedEvents(self.mongo.database, self.method_name)
+        return self._ledger
 
     # -- arrival ----------------------------------------------------------------------------
     def handle_message(self, body, message):
