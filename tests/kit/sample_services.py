@@ -5,6 +5,7 @@ from nameko.rpc import rpc
 from carekit.events import event_schema
 from carekit.events.handler import PermanentError, subscribe
 from carekit.events.outbox import Outbox
+from carekit.events.projection import apply_once
 from carekit.service import CareService
 
 
@@ -42,8 +43,10 @@ class Sampler(CareService):
 
 
 class Counter(CareService):
-    """Counts things with a deliberately non-idempotent $inc: only the ledger prevents
-    double counting. Labels steer failures: fail-twice, always-fail, permanent."""
+    """Counts things. `attempts` counts handler runs with a plain $inc (so tests see what the
+    ledger skipped); `counts` is the business effect, applied once per event even when a
+    crash makes the handler run again. Labels steer failures: fail-twice, always-fail,
+    permanent."""
     name = "counter"
 
     @subscribe("sampler", "ThingRecorded")
@@ -57,7 +60,5 @@ class Counter(CareService):
             raise RuntimeError("downstream is down")
         if label == "permanent":
             raise PermanentError("this thing can never be counted")
-        self.db.counts.update_one({"_id": event.data["thing_id"]},
-                                  {"$inc": {"n": 1},
-                                   "$set": {"correlation_id": event.correlation_id}},
-                                  upsert=True)
+        apply_once(self.db.counts, event.data["thing_id"], event.id,
+                   {"$inc": {"n": 1}, "$set": {"correlation_id": event.correlation_id}})

@@ -76,8 +76,14 @@ def test_redelivered_event_is_counted_once(run_service, sampler_config, counter_
         publisher.close()
     db = db_of(mongo_client, counter_config)
     wait_for(lambda: db.processed_events.count_documents({"status": "done"}) == 2, message="both handled")
-    # every copy has been taken off the queue by now or is about to be: give them the chance
     wait_for(lambda: db.attempts.count_documents({}) == 2, message="attempts")
+    from kombu import Connection
+    queue = "evt-sampler-ThingRecorded--counter.on_thing_recorded"
+    with Connection(sampler_config["AMQP_URI"]) as conn:  # every copy taken off the queue
+        wait_for(lambda: conn.channel().queue_declare(queue, passive=True).message_count == 0,
+                 message="queue drained")
+    # the ledger skipped the copies: the handler ran once per event
+    assert sorted(d["n"] for d in db.attempts.find()) == [1, 1]
     assert count_of(mongo_client, counter_config, "t2") == 2  # x and y, each once
 
 
@@ -185,3 +191,31 @@ def test_update_carries_its_event_and_a_missed_update_sends_none(
     assert count_of(mongo_client, counter_config, "missing") == 0
     thing = db_of(mongo_client, sampler_config).things.find_one({"_id": "u1"})
     assert thing["label"] == "c" and thing["_outbox"] == []
+
+
+def test_crash_between_handler_write_and_done_mark_changes_nothing_on_rerun(
+        run_service, sampler_config, counter_config, mongo_client):
+    """A subscriber died after its business write, before the ledger marked the event done:
+    its claim expires, the redelivery runs the handler again, and the effect stays single."""
+    import time
+
+    from carekit.events.projection import apply_once
+    counter_db = db_of(mongo_client, counter_config)
+    envelope = new_envelope("sampler", "ThingRecorded", {"thing_id": "t5", "label": "x"})
+    # what the dead process left behind: its effect, and a claim whose lease ran out
+    apply_once(counter_db.counts, "t5", envelope["id"], {"$inc": {"n": 1}})
+    counter_db.processed_events.insert_one({
+        "_id": "{}:on_thing_recorded".format(envelope["id"]), "event_id": envelope["id"],
+        "handler": "on_thing_recorded", "status": "processing", "lease_until": time.time() - 1})
+    run_service(Counter, counter_config)
+    publisher = ConfirmingPublisher(sampler_config["AMQP_URI"])
+    try:
+        publisher.publish([Outgoing(envelope["id"], "sampler.events", "ThingRecorded",
+                                    encode(envelope), CONTENT_TYPE)])
+    finally:
+        publisher.close()
+    wait_for(lambda: counter_db.processed_events.find_one(
+        {"_id": "{}:on_thing_recorded".format(envelope["id"]), "status": "done"}),
+        message="taken over and done")
+    assert counter_db.attempts.find_one({"_id": envelope["id"]})["n"] == 1  # it did re-run
+    assert count_of(mongo_client, counter_config, "t5") == 1

@@ -19,3 +19,23 @@ def upsert_if_newer(collection, key, version, fields, version_field="version"):
         # document between our match and our insert: match once more against what exists.
         return bool(collection.update_one(newer, change).modified_count)
     return bool(result.modified_count or result.upserted_id is not None)
+
+
+def apply_once(collection, key, event_id, update):
+    """Apply `update` (e.g. a counter's $inc) to document `key` at most once per event.
+
+    The event id is recorded inside the same document by the same write, so the effect and
+    the record of it cannot be separated: a process killed after this write but before the
+    ledger marked the event done re-runs the handler, and the re-run changes nothing. (The
+    ids are kept as keys of `_applied`, not in an array: the stand-in cannot test array
+    membership reliably.) True if applied now."""
+    marker = "_applied." + str(event_id).replace(".", "_")
+    change = {op: dict(args) for op, args in update.items()}
+    change.setdefault("$set", {})[marker] = 1
+    unapplied = {"_id": key, marker: {"$exists": False}}
+    try:
+        result = collection.update_one(unapplied, change, upsert=True)
+    except DuplicateKeyError:
+        # already applied, or another event created the document since we matched
+        return bool(collection.update_one(unapplied, change).modified_count)
+    return bool(result.modified_count or result.upserted_id is not None)
