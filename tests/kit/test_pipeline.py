@@ -7,7 +7,7 @@ from carekit.events.dlq import DeadLetters
 from carekit.events.envelope import CONTENT_TYPE, encode, new_envelope
 from carekit.events.records import EVENT_LOG
 from carekit.events.relay import replay
-from carekit.testing.plugin import wait_for
+from carekit.testing.plugin import wait_for, wait_handled
 from tests.kit.sample_services import Counter, Sampler
 
 SUBSCRIBERS = "tests.kit.sample_services"
@@ -214,8 +214,6 @@ def test_crash_between_handler_write_and_done_mark_changes_nothing_on_rerun(
                                     encode(envelope), CONTENT_TYPE)])
     finally:
         publisher.close()
-    wait_for(lambda: counter_db.processed_events.find_one(
-        {"_id": "{}:on_thing_recorded".format(envelope["id"]), "status": "done"}),
-        message="taken over and done")
+    wait_handled(counter_db, envelope["id"], "on_thing_recorded")  # taken over and done
     assert counter_db.attempts.find_one({"_id": envelope["id"]})["n"] == 1  # it did re-run
     assert count_of(mongo_client, counter_config, "t5") == 1

@@ -39,6 +39,14 @@ def wait_for(predicate, timeout=15.0, interval=0.05, message="condition"):
         eventlet.sleep(interval)
 
 
+def wait_handled(database, event_id, handler, timeout=15.0):
+    """Wait until `handler` (a subscribe method's name) of the service owning `database`
+    has processed event `event_id`, as its ledger records it; returns the ledger entry."""
+    key = "{}:{}".format(event_id, handler)
+    return wait_for(lambda: database.processed_events.find_one({"_id": key, "status": "done"}),
+                    timeout=timeout, message="{} to handle {}".format(handler, event_id))
+
+
 # -- RabbitMQ --------------------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def rabbit_admin():
