@@ -6,7 +6,8 @@ teachers, a volunteer, and a generated roster imported at each school (faker zh_
 Talks to the running registry over RPC (AMQP_URI), like the gateway would. Idempotent: when
 the demo county exists already it does nothing.
 """
-import eventlet
+import carekit  # noqa: F401  (quiets eventlet's deprecation notice)
+import eventlet  # noqa: E402
 
 eventlet.monkey_patch()  # noqa: E402
 
