@@ -54,6 +54,8 @@ care-network is running
   RabbitMQ      $AMQP_URI   management: http://127.0.0.1:15672 (guest/guest)
   MongoDB       $MONGO_URI   (one database per service: care_<service>)
   dead letters  .venv/bin/python -m carekit.events.dlq list <service>
+  try it        .venv/bin/nameko shell --broker $AMQP_URI
+                >>> n.rpc.registry.list_schools()      (every RPC: services/<name>/README.md)
 Ctrl-C stops everything.
 INFO
 wait -n "${pids[@]}" || true
