@@ -204,7 +204,7 @@ def payload_of(record):
         elif path.startswith("guardian."):
             guardian[path.split(".", 1)[1]] = value
         elif path == "special_needs":
-            payload[path] = [{"kind": k} for k in re.split(r"[、,，;；/\s]+", value) if k]
+            payload[path] = [{"kind": k} for k in re.split(words.LIST_SEPARATORS, value) if k]
         else:
             payload[path] = value
     payload["parents"] = [parents[r] for r in ("father", "mother") if r in parents]
