@@ -251,10 +251,19 @@ class TransferInput(Schema):
     reason = Text(load_default=None, allow_none=True, validate=validate.Length(max=200))
 
 
+_REASON_REQUIRED = "reason_required|打印含联系方式的表卡需填写理由（2至200字）"
+
+
 class PrintInput(Schema):
-    """Printing a form that shows phones: who it is for and why (recorded in the PII audit)."""
-    reason = Text(required=True, validate=validate.Length(
-        min=2, max=200, error="reason_required|打印含联系方式的表卡需填写理由（2至200字）"))
+    """Printing a form for a child or a class (`id`)."""
+    id = Text(required=True, validate=validate.Regexp(r"^[0-9A-Za-z_-]{1,64}$",
+                                                      error="bad_id|编号格式不对"))
+
+
+class PrintWithPhonesInput(PrintInput):
+    """A form that shows phones: why is required, and recorded in the PII audit."""
+    reason = Text(required=True, validate=validate.Length(min=2, max=200, error=_REASON_REQUIRED),
+                  error_messages={"required": _REASON_REQUIRED, "null": _REASON_REQUIRED})
 
 
 class RevealInput(Schema):
