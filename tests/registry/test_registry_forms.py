@@ -1,12 +1,18 @@
 """Printed forms on the real broker and MongoDB stand-in: the contact card with hand-in-hand
 friends and proxy parent (projected from pairing's events), 基本情况登记表, the class
 手拉手结对登记卡; every print recorded and published as ContactCardIssued."""
+import base64
 import json
+from datetime import datetime, timezone
 
 import pytest
 from nameko.exceptions import RemoteError
 
+from carekit.events.outbox import EventRecorder
 from carekit.testing.plugin import wait_for
+from registry import printing
+from registry.context import Ctx
+from registry.pii import Vault
 from registry.tests.helpers import (  # noqa: F401  (fixtures too)
     ADMIN, child_payload, county, db, error_of, logged_events, pairing_event, pdf_text,
     publish_pairing, registry, registry_config)
@@ -125,3 +131,26 @@ def test_buddy_card_of_a_class_counts_share_and_who_still_needs_a_friend(
     empty = pdf_text(registry.buddy_card(county["classes"][1]["id"]))
     assert "本班暂无登记的留守儿童" in empty
     assert db.prints.count_documents({"form": "buddy_card"}) == 2
+
+
+class _At(Ctx):
+    """The registry's command context at a fixed moment."""
+    moment = None
+
+    def now(self):
+        return self.moment
+
+
+def test_a_card_printed_at_0230_in_china_says_that_china_date(registry, county, db,
+                                                              registry_config):
+    child = registry.register_child(child_payload(county))
+    ctx = _At(db, EventRecorder("registry", db, "test"), Vault(
+        registry_config["PII_ENCRYPTION_KEY"]), ADMIN)
+    ctx.moment = datetime(2026, 11, 29, 18, 30, tzinfo=timezone.utc)  # 02:30 on 30 Nov in China
+    for form, printed in (("contact_card", "打印日期 2026-11-30"),
+                          ("basic_info_form", "填表日期：2026-11-30")):
+        _, content = printing.for_child(ctx, form, child["id"], "测试日期")
+        assert printed in pdf_text({"content_base64": base64.b64encode(content).decode()})
+    events = issued(db, 2)
+    assert {str(e.data["issued_on"]) for e in events} == {"2026-11-30"}
+    assert {e.data["issued_at"] for e in events} == {ctx.moment}
