@@ -16,9 +16,14 @@ from registry import roster, vocabulary as words
 from registry.identity import compose_national_id
 
 REGION = "430124"  # 宁乡县 (demo county)
+# (relation, youngest, oldest); grandfathers get men's names, grandmothers women's
 GUARDIANS = [("祖父", 58, 78), ("祖母", 55, 80), ("外祖父", 58, 78), ("外祖母", 55, 80),
              ("叔伯姑姨舅", 30, 50), ("委托人", 35, 60)]
 HOME = ["每年春节", "半年一次", "每季度一次", "两三年一次", "农忙时回家"]
+# where parents from a Hunan county go to work (faker pairs provinces and cities at random)
+WORKPLACES = [("广东省", "东莞市"), ("广东省", "深圳市"), ("广东省", "广州市"), ("浙江省", "义乌市"),
+              ("浙江省", "宁波市"), ("江苏省", "苏州市"), ("上海市", "上海市"), ("福建省", "厦门市"),
+              ("北京市", "北京市"), ("湖南省", "长沙市")]
 JOBS = ["建筑工人", "电子厂工人", "服装厂工人", "快递员", "餐饮服务员", "个体经营", "司机", "保洁"]
 
 
@@ -45,8 +50,8 @@ class RosterMaker:
     def parent(self, relation):
         label = words.PARENT_RELATION[relation]
         name = self.fake.name_male() if relation == "father" else self.fake.name_female()
-        return {label + "姓名": name, label + "务工省份": self.fake.province(),
-                label + "务工城市": self.fake.city_name() + "市",
+        province, city = self.random.choice(WORKPLACES)
+        return {label + "姓名": name, label + "务工省份": province, label + "务工城市": city,
                 label + "职业": self.random.choice(JOBS), label + "电话": self.fake.phone_number(),
                 label + "回家频率": self.random.choice(HOME)}
 
@@ -77,7 +82,9 @@ class RosterMaker:
             "流动留守": "是" if self.random.random() < 0.08 else "否",
             "住校": "是" if grade >= 4 and self.random.random() < 0.2 else "否",
             "在校就餐": self.random.choice(["是", "是", "是", "否", ""]),
-            "监护人姓名": self.fake.name(), "监护人关系": relation, "监护人年龄": str(age),
+            "监护人姓名": self.fake.name_male() if relation.endswith("父") else
+            self.fake.name_female() if relation.endswith("母") else self.fake.name(),
+            "监护人关系": relation, "监护人年龄": str(age),
             "监护人身体状况": self.situation(age),
             "监护人文化程度": self.literacy(age),
             "监护人电话": self.fake.phone_number(),

@@ -8,10 +8,10 @@ import pytest
 from nameko.exceptions import RemoteError
 from openpyxl import Workbook, load_workbook
 
-from registry import roster
+from registry import demo, roster
 from registry.sample_roster import RosterMaker, to_xlsx
 from registry.tests.helpers import (  # noqa: F401  (fixtures too)
-    child_payload, county, db, error_of, logged_events, registry, registry_config)
+    child_payload, county, db, error_of, logged_events, pdf_text, registry, registry_config)
 
 
 def test_child_facts_are_kept_shown_and_published_as_v2(registry, county, db):
@@ -186,3 +186,23 @@ def _earlier_template(headers, rows):
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def test_demo_county_uses_the_new_facts(registry, db):
+    assert "children" in demo.load(registry, rows=60)
+    assert demo.load(registry, rows=60) == "demo county exists: nothing to do"
+    [county] = registry.list_counties()
+    [school, _] = registry.list_schools(county_id=county["id"])
+    classes = registry.list_classes(school["id"])
+    assert all(c["enrolment"] for c in classes)
+    assert school["enrolment"] == sum(c["enrolment"] for c in classes)
+    files = registry.list_children({"school_id": school["id"]})
+    situations = [f["guardian"]["situation"] for f in files]
+    assert len(files) == 60 and any(len(s) > 1 for s in situations) and [] in situations
+    assert {f["guardian"]["literacy"] for f in files} == {"literate", "semi_literate",
+                                                          "illiterate"}
+    assert any(f["migrant_left_behind"] for f in files)
+    assert {f["lunch_at_school"] for f in files} == {True, False, None}
+    text = pdf_text(registry.buddy_card(classes[3]["id"]), "demo_buddy_card.pdf")
+    assert "班级人数 {} 人".format(classes[3]["enrolment"]) in text
+    pdf_text(registry.class_contact_cards(classes[3]["id"], "演示"), "demo_contact_cards.pdf")

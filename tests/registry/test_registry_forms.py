@@ -13,6 +13,7 @@ from carekit.testing.plugin import wait_for
 from registry import printing
 from registry.context import Ctx
 from registry.pii import Vault
+from registry.service import RegistryService
 from registry.tests.helpers import (  # noqa: F401  (fixtures too)
     ADMIN, child_payload, county, db, error_of, logged_events, pairing_event, pdf_text,
     publish_pairing, registry, registry_config)
@@ -154,3 +155,25 @@ def test_a_card_printed_at_0230_in_china_says_that_china_date(registry, county, 
     events = issued(db, 2)
     assert {str(e.data["issued_on"]) for e in events} == {"2026-11-30"}
     assert {e.data["issued_at"] for e in events} == {ctx.moment}
+
+
+def test_friends_projection_with_three_replicas_copies_and_ends_before_starts(
+        registry, county, db, amqp_uri, run_service, registry_config):
+    for _ in range(2):  # three replicas in all, competing for pairing's events
+        run_service(RegistryService, registry_config)
+    kids = [registry.register_child(child_payload(county, seq=seq, name=name))
+            for seq, name in ((1, "李小明"), (2, "李小红"), (3, "李小军"))]
+    starts, ends = [], []
+    for i in range(12):
+        friend = dict(buddy_name="朋友{}".format(i), buddy_class_id=county["classes"][0]["id"])
+        starts.append(pairing_event("BuddyPaired", kids[i % 3], "b-{}".format(i), **friend))
+        if i % 2 == 0:  # ended, and the end arrives first
+            ends.append(pairing_event("BuddyUnpaired", kids[i % 3], "b-{}".format(i),
+                                      ended_on="2026-10-08", reason="other", **friend))
+    publish_pairing(amqp_uri, *(ends + starts + ends + starts))  # every event twice
+    wait_for(lambda: db.processed_events.count_documents({"status": "done"}) == 18,
+             timeout=30, message="18 distinct events handled")
+    states = {d["_id"]: d["state"] for d in db.buddies.find({})}
+    assert states == {"b-{}".format(i): "ended" if i % 2 == 0 else "active" for i in range(12)}
+    text = pdf_text(registry.contact_card(kids[0]["id"], "核对"))
+    assert "朋友3、朋友9" in text and "朋友0" not in text and "朋友6" not in text
