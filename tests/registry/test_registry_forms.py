@@ -111,7 +111,8 @@ def test_basic_info_form_needs_a_reason_and_shows_the_whole_situation(
     assert (audit["subject_id"], audit["reason"], audit["by"]) == (child["id"], "建立一生一档",
                                                                  ADMIN)
 
-    pages = pdf_text(registry.class_basic_info_forms(county["classes"][0]["id"], "班级建档"))
+    pages = pdf_text(registry.class_basic_info_forms(county["classes"][0]["id"], "班级建档"),
+                     "class_basic_info_forms.pdf")
     assert pages.count("留守儿童基本情况登记表") == 2 and "李小红" in pages
 
 
