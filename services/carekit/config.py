@@ -40,6 +40,15 @@ def _delays(value):
         raise ValidationError("must list at least one positive delay in milliseconds")
 
 
+def _seconds_list(value):
+    try:
+        delays = [float(part) for part in value.split(",") if part.strip()]
+    except ValueError:
+        raise ValidationError("must be comma-separated seconds, e.g. 60,300,1800")
+    if not delays or any(d <= 0 for d in delays):
+        raise ValidationError("must list at least one positive delay in seconds")
+
+
 class SettingsSchema(Schema):
     """Environment variable name -> validated value. Defaults suit a developer machine."""
 
@@ -65,6 +74,21 @@ class SettingsSchema(Schema):
     STOP_GRACE_SECONDS = fields.Float(load_default=20, validate=validate.Range(min=1, max=600))
     METRICS_PORT = fields.Integer(load_default=0, validate=validate.Range(min=0, max=65535))
     GATEWAY_PORT = fields.Integer(load_default=8000, validate=validate.Range(min=1, max=65535))
+    # notifications: timers, delivery retries and channels (services/notifications/README.md)
+    NOTIFY_TICK_SECONDS = fields.Float(load_default=30.0,
+                                       validate=validate.Range(min=0.05, max=3600))
+    NOTIFY_RETRY_SECONDS = fields.String(load_default="60,300,1800", validate=_seconds_list)
+    SMTP_HOST = fields.String(load_default=None, allow_none=True)
+    SMTP_PORT = fields.Integer(load_default=25, validate=validate.Range(min=1, max=65535))
+    SMTP_SENDER = fields.Email(load_default="care-network@localhost.localdomain")
+    SMTP_USER = fields.String(load_default=None, allow_none=True)
+    SMTP_PASSWORD = fields.String(load_default=None, allow_none=True)
+    SMTP_STARTTLS = fields.Boolean(load_default=False)
+    SMS_PROVIDER = fields.String(load_default="log", validate=validate.OneOf(["log", "http"]))
+    SMS_HTTP_URL = fields.String(load_default=None, allow_none=True,
+                                 validate=_uri_with_scheme("http", "https"))
+    SMS_HTTP_TOKEN = fields.String(load_default=None, allow_none=True)
+    SMS_SIGN = fields.String(load_default="关爱留守儿童", validate=validate.Length(min=1, max=20))
 
     @validates("PII_ENCRYPTION_KEY")
     def _fernet_key(self, value, **kwargs):
@@ -98,6 +122,9 @@ def load_settings(service_name, environ=None):
     if settings["PII_ENCRYPTION_KEY"] is None and service_name in PII_HOLDERS:
         raise ConfigError("invalid configuration for {}: PII_ENCRYPTION_KEY: required when "
                           "CARE_ENV=production".format(service_name))
+    if settings["SMS_PROVIDER"] == "http" and not settings["SMS_HTTP_URL"]:
+        raise ConfigError("invalid configuration for {}: SMS_HTTP_URL: required when "
+                          "SMS_PROVIDER=http".format(service_name))
     if not settings["MONGO_DATABASE"]:
         settings["MONGO_DATABASE"] = "care_{}".format(service_name)
     settings["SERVICE_NAME"] = service_name

@@ -16,7 +16,7 @@ from carekit.events.handler import subscribe
 from carekit.events.outbox import Outbox
 from carekit.mongo import Database
 from carekit.service import CareService
-from registry import cards, children, importing, mentors, org, people, roster, schemas
+from registry import cards, children, contacts, importing, mentors, org, people, roster, schemas
 from registry import storage as st
 from registry.context import Ctx
 from registry.pii import Vault
@@ -234,6 +234,15 @@ class RegistryService(CareService):
         opened = [(c["id"], c) for c in children.list_children(
             ctx, {"class_id": class_id, "status": "active"}, reveal=True)]
         return _contact_cards(ctx, opened, klass["name"], reason)
+
+    # -- contact details for notifications (registry/contacts.py) ------------------------------
+    @rpc
+    def notification_contacts(self, payload):
+        return contacts.for_notification(self.ctx, _load(contacts.ContactsQuery(), payload))
+
+    @rpc
+    def set_notification_email(self, payload):
+        return contacts.set_email(self.ctx, _load(contacts.EmailInput(), payload))
 
     # -- pairing's events: the mentor on the card ----------------------------------------------
     @subscribe("pairing", "MentorAssigned")
