@@ -67,7 +67,7 @@ class InboxChannel(Channel):
                 "_id": message.notification_id, "recipient_key": message.recipient_key,
                 "rule": message.rule, "title": message.title, "body": message.body,
                 "child_id": message.child_id, "created_at": message.created_at,
-                "read_at": None})
+                "read": False, "read_at": None})
         except DuplicateKeyError:
             pass  # delivered before (a retry after a lost acknowledgement)
 

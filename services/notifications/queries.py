@@ -47,27 +47,27 @@ def _inbox_view(doc):
     created, created_local = _when(doc.get("created_at"))
     return {"id": doc["_id"], "rule": doc.get("rule"), "title": doc.get("title"),
             "body": doc.get("body"), "child_id": doc.get("child_id"), "created_at": created,
-            "created_at_china": created_local, "read": doc.get("read_at") is not None}
+            "created_at_china": created_local, "read": bool(doc.get("read"))}
 
 
 def inbox(db, data):
     query = {"recipient_key": recipient_key(data)}
     if data["unread_only"]:
-        query["read_at"] = None
+        query["read"] = False  # a boolean, not read_at: None (the stand-in's null matching)
     page = _page(db[st.INBOX], query, data, _inbox_view)
     page["unread"] = unread_count(db, data)
     return page
 
 
 def unread_count(db, data):
-    return db[st.INBOX].count_documents({"recipient_key": recipient_key(data), "read_at": None})
+    return db[st.INBOX].count_documents({"recipient_key": recipient_key(data), "read": False})
 
 
 def mark_read(db, data):
-    query = {"recipient_key": recipient_key(data), "read_at": None}
+    query = {"recipient_key": recipient_key(data), "read": False}
     if not data["all"]:
         query["_id"] = {"$in": list(data["notification_ids"])}
-    changed = db[st.INBOX].update_many(query, {"$set": {"read_at": time.time()}}).modified_count
+    changed = db[st.INBOX].update_many(query, {"$set": {"read": True, "read_at": time.time()}}).modified_count
     return {"marked": changed, "unread": unread_count(db, data)}
 
 

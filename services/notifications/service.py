@@ -18,7 +18,7 @@ from notifications import projection, queries, schemas, settings, sweep
 from notifications import storage as st
 from notifications.clock import Clock
 from notifications.delivery import Dispatcher
-from notifications.wiring import ActingService, Channels, contact_book, retry_seconds, tick
+from notifications.wiring import ActingService, Delivery, contact_book, tick
 
 
 def _load(schema, payload):
@@ -30,7 +30,7 @@ class NotificationsService(CareService):
     db = Database(indexes=st.INDEXES)
     outbox = Outbox(carriers=st.CARRIERS)
     clock = Clock()
-    channels = Channels()
+    delivery = Delivery()
     acting = ActingService()
     registry = RpcProxy("registry")  # contact details at send time, nothing else
 
@@ -41,8 +41,8 @@ class NotificationsService(CareService):
 
     @tick
     def deliver_due(self):
-        dispatcher = Dispatcher(self.db, self.outbox, self.channels, contact_book(self.registry),
-                                retry_seconds(self.container.config))
+        dispatcher = Dispatcher(self.db, self.outbox, self.delivery.channels,
+                                contact_book(self.registry), self.delivery.retry_seconds)
         return dispatcher.run(self.clock.now())
 
     # -- inbox -----------------------------------------------------------------------------------

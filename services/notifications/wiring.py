@@ -1,4 +1,6 @@
 """nameko parts of the notifications service: its timer, its channels, its contact book."""
+from types import SimpleNamespace
+
 import eventlet
 from nameko.extensions import DependencyProvider
 from nameko.timer import Timer
@@ -26,25 +28,28 @@ class Tick(Timer):
 tick = Tick.decorator
 
 
-class Channels(DependencyProvider):
-    """The channels this instance has, built once from its settings."""
+class Delivery(DependencyProvider):
+    """The channels this instance has and its retry delays, built once from its settings."""
 
     connection = MongoConnection()
 
     def setup(self):
-        self.channels = None
+        self.bundle = None
 
     def get_dependency(self, worker_ctx):
-        if self.channels is None:
-            self.channels = channels.from_config(self.connection.database, self.container.config)
-        return self.channels
+        if self.bundle is None:
+            config = self.container.config
+            self.bundle = SimpleNamespace(
+                channels=channels.from_config(self.connection.database, config),
+                retry_seconds=retry_seconds(config))
+        return self.bundle
 
 
 class ActingService(DependencyProvider):
     """Names this service as the actor of its timer workers (the registry audits reveals)."""
 
     def worker_setup(self, worker_ctx):
-        worker_ctx.context_data.setdefault("user_id", ACTOR)
+        worker_ctx.data.setdefault("user_id", ACTOR)  # context_data is a copy
 
 
 def contact_book(registry):
