@@ -52,6 +52,9 @@ import urllib.request
 DEFAULT_SERVICES = ("registry", "pairing", "activities", "notifications", "reporting", "gateway")
 DEFAULT_BUREAUS = ("minzheng", "fulian", "gongan", "weijian")
 RPC_CALLERS = ("gateway",)            # may call any service's RPC
+# The one backend-to-backend RPC: notifications asks the registry for a recipient's contact
+# details at send time (events never carry them; the registry audits each reveal).
+RPC_GRANTS = {"notifications": ("registry.notification_contacts",)}
 PUBLIC_EXCHANGE = "care.public"       # the de-identified stream for other bureaus (DESIGN §4.4)
 PUBLIC_STREAM_PUBLISHERS = ()         # services allowed to publish to it; none is built yet
 USER_PREFIX = "care-"
@@ -98,7 +101,9 @@ def service_permissions(service, subscriptions=()):
     if service in PUBLIC_STREAM_PUBLISHERS:
         configure.append(re.escape(PUBLIC_EXCHANGE))
         write.append(re.escape(PUBLIC_EXCHANGE))
-    rpc_topic = ".*" if service in RPC_CALLERS else "^(" + own + r"\.[A-Za-z0-9_]+|" + UUID + ")$"
+    granted = "".join("|" + re.escape(key) for key in RPC_GRANTS.get(service, ()))
+    rpc_topic = (".*" if service in RPC_CALLERS
+                 else "^(" + own + r"\.[A-Za-z0-9_]+" + granted + "|" + UUID + ")$")
     return ({"configure": _one_of(configure), "write": _one_of(write), "read": _one_of(read)},
             {"exchange": "nameko-rpc", "write": rpc_topic, "read": ".*"})
 

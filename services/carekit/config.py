@@ -49,6 +49,13 @@ def _seconds_list(value):
         raise ValidationError("must list at least one positive delay in seconds")
 
 
+class _Optional(fields.String):
+    """A setting that may be left empty (compose passes `${VAR:-}` as ""): empty is None."""
+
+    def deserialize(self, value, attr=None, data=None, **kwargs):
+        return super().deserialize(None if value == "" else value, attr, data, **kwargs)
+
+
 class SettingsSchema(Schema):
     """Environment variable name -> validated value. Defaults suit a developer machine."""
 
@@ -78,16 +85,16 @@ class SettingsSchema(Schema):
     NOTIFY_TICK_SECONDS = fields.Float(load_default=30.0,
                                        validate=validate.Range(min=0.05, max=3600))
     NOTIFY_RETRY_SECONDS = fields.String(load_default="60,300,1800", validate=_seconds_list)
-    SMTP_HOST = fields.String(load_default=None, allow_none=True)
+    SMTP_HOST = _Optional(load_default=None, allow_none=True)
     SMTP_PORT = fields.Integer(load_default=25, validate=validate.Range(min=1, max=65535))
     SMTP_SENDER = fields.Email(load_default="care-network@localhost.localdomain")
-    SMTP_USER = fields.String(load_default=None, allow_none=True)
-    SMTP_PASSWORD = fields.String(load_default=None, allow_none=True)
+    SMTP_USER = _Optional(load_default=None, allow_none=True)
+    SMTP_PASSWORD = _Optional(load_default=None, allow_none=True)
     SMTP_STARTTLS = fields.Boolean(load_default=False)
     SMS_PROVIDER = fields.String(load_default="log", validate=validate.OneOf(["log", "http"]))
-    SMS_HTTP_URL = fields.String(load_default=None, allow_none=True,
+    SMS_HTTP_URL = _Optional(load_default=None, allow_none=True,
                                  validate=_uri_with_scheme("http", "https"))
-    SMS_HTTP_TOKEN = fields.String(load_default=None, allow_none=True)
+    SMS_HTTP_TOKEN = _Optional(load_default=None, allow_none=True)
     SMS_SIGN = fields.String(load_default="关爱留守儿童", validate=validate.Length(min=1, max=20))
 
     @validates("PII_ENCRYPTION_KEY")
