@@ -3,7 +3,7 @@ import structlog
 from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
 
-from carekit.events.records import EVENT_LOG, EVENT_LOG_INDEXES
+from carekit.events.records import EVENT_LOG
 from carekit.mongo import Database
 
 
@@ -26,7 +26,7 @@ class CareService:
     """Base for service classes: subclasses set `name` and add their own dependencies."""
 
     tracing = Tracing()
-    db = Database(indexes={EVENT_LOG: EVENT_LOG_INDEXES})
+    db = Database()
 
     @rpc
     def health(self):

@@ -3,12 +3,12 @@
 The card's purpose is reaching people, so it carries full phone numbers: printing is a reveal
 and is recorded in the PII audit with its reason.
 """
-from datetime import date
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from carekit.clock import china_today
 from registry import mentors, vocabulary as words
 from registry import storage as st
 
@@ -65,5 +65,5 @@ def cards_for(db, vault, opened):
 def render_pdf(cards, title):
     from weasyprint import HTML  # heavy import: only when a card is printed
     html = _TEMPLATES.get_template("contact_cards.html").render(
-        cards=cards, title=title, printed_on=date.today().isoformat(), cols=_COLUMNS)
+        cards=cards, title=title, printed_on=china_today().isoformat(), cols=_COLUMNS)
     return HTML(string=html, base_url=str(Path(__file__).parent)).write_pdf()

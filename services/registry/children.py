@@ -7,6 +7,7 @@ import uuid
 
 from pymongo.errors import DuplicateKeyError
 
+from carekit.documents import save_if_version
 from carekit.errors import Conflict, NotFound, ValidationFailed
 from registry import files, lifecycle
 from registry import storage as st
@@ -113,12 +114,12 @@ def write_change(ctx, doc, old, new, action, event_name, event_extra=None, set_e
                            updated_at=now, **(set_extra or {})),
               "$addToSet": dict({"history": entry}, **(add_extra or {}))}
     try:
-        result = ctx.outbox.update(st.CHILDREN, {"_id": doc["_id"], "version": doc["version"]},
-                                   update, [event])
+        saved = save_if_version(ctx.outbox, st.CHILDREN, doc["_id"], doc["version"], update,
+                                [event])
     except DuplicateKeyError:
         raise duplicate_error(ctx, st.holder_of(ctx.db, ctx.vault.hash(new["national_id"]),
                                                 exclude_id=doc["_id"]))
-    if not result.matched_count:
+    if not saved:
         raise StaleFile()
     return version, changes
 

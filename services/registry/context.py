@@ -4,6 +4,7 @@ from datetime import datetime, timezone
 
 from pymongo.database import Database
 
+from carekit.documents import NO_OUTBOX, save_if_version
 from carekit.errors import Conflict, NotFound
 from registry.pii import Vault
 
@@ -20,8 +21,7 @@ class Ctx:
         return datetime.now(timezone.utc)
 
     def get(self, collection, entity_id, message, projection=None):
-        doc = self.db[collection].find_one({"_id": entity_id}, projection or {
-            "_outbox": 0, "_outbox_pending": 0})
+        doc = self.db[collection].find_one({"_id": entity_id}, projection or NO_OUTBOX)
         if doc is None:
             raise NotFound(message=message, id=entity_id)
         return doc
@@ -32,9 +32,9 @@ class Ctx:
         Returns the updated document."""
         updated = dict(doc, **fields, version=doc["version"] + 1)
         event = self.outbox.event(event_name, event_data(updated), subject=doc["_id"])
-        result = self.outbox.update(collection, {"_id": doc["_id"], "version": doc["version"]},
-                                    {"$set": dict(fields, version=updated["version"],
-                                                  updated_at=self.now())}, [event])
-        if not result.matched_count:
+        saved = save_if_version(self.outbox, collection, doc["_id"], doc["version"],
+                                {"$set": dict(fields, version=updated["version"],
+                                              updated_at=self.now())}, [event])
+        if not saved:
             raise Conflict(code="stale_version", message=stale_message)
         return updated

@@ -5,8 +5,8 @@ before it is stored. Dates are ISO strings so a file is JSON as it stands.
 """
 import copy
 import uuid
-from datetime import date
 
+from carekit.clock import china_today, iso
 from registry import identity
 from registry.pii import mask_national_id, mask_phone
 
@@ -31,10 +31,6 @@ AWAY_PARENTS = {"both_parents_away": {"father", "mother"}, "father_away": {"fath
 MAX_CHILD_AGE = 18
 
 
-def _iso(value):
-    return value.isoformat() if isinstance(value, date) else value
-
-
 def new_child_id():
     return uuid.uuid4().hex
 
@@ -42,10 +38,10 @@ def new_child_id():
 def new_file(data, klass, household_id):
     """A file from validated ChildInput data and the class it belongs to."""
     national_id = data["national_id"]
-    file = {key: _iso(data.get(key)) for key in SCALARS}
+    file = {key: iso(data.get(key)) for key in SCALARS}
     file.update(
         gender=data.get("gender") or identity.gender_of(national_id),
-        birth_date=_iso(data.get("birth_date")) or identity.birth_date_of(national_id).isoformat(),
+        birth_date=iso(data.get("birth_date")) or identity.birth_date_of(national_id).isoformat(),
         parents=[dict(p) for p in data.get("parents") or []],
         guardian=dict(data["guardian"]),
         special_needs=[dict(n) for n in data.get("special_needs") or []],
@@ -76,7 +72,7 @@ def merge_changes(file, changes):
         elif key == "special_needs":
             merged[key] = [dict(n) for n in value]
         else:
-            merged[key] = _iso(value)
+            merged[key] = iso(value)
     if "national_id" in changes and "gender" not in changes:
         merged["gender"] = identity.gender_of(merged["national_id"])
     if "national_id" in changes and "birth_date" not in changes:
@@ -86,7 +82,7 @@ def merge_changes(file, changes):
 
 def problems(file, today=None):
     """Rules over the whole file -> [{'field', 'code', 'message'}] (empty when fine)."""
-    today = today or date.today()
+    today = today or china_today()
     found = []
 
     def problem(field, code, message):

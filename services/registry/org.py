@@ -159,7 +159,3 @@ def list_classes(ctx, school_id):
     return [view(d) for d in ctx.db[st.CLASSES].find({"school_id": school_id}, st.NO_OUTBOX)
             .sort([("grade", 1), ("number", 1)])]
 
-
-def school_names(ctx, school_ids):
-    return {d["_id"]: d["name"] for d in ctx.db[st.SCHOOLS].find(
-        {"_id": {"$in": list(set(school_ids))}}, {"name": 1})}

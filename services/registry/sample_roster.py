@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from faker import Faker
 from openpyxl import Workbook
 
+from carekit.clock import china_today
 from registry import roster, vocabulary as words
 from registry.identity import compose_national_id
 
@@ -26,7 +27,7 @@ class RosterMaker:
         self.fake = Faker("zh_CN")
         self.fake.seed_instance(seed)
         self.random = random.Random(seed)
-        self.today = today or date.today()
+        self.today = today or china_today()
         self.used_ids = set()
 
     def national_id(self, born, gender):

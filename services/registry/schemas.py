@@ -8,6 +8,7 @@ from datetime import date
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
 
+from carekit.clock import china_today
 from carekit.errors import invalid
 from registry import identity, vocabulary as words
 
@@ -72,7 +73,7 @@ class Phone(_Normalised):
 class PastDate(fields.Date):
     def _deserialize(self, value, attr, data, **kwargs):
         day = super()._deserialize(value, attr, data, **kwargs)
-        if day > date.today():
+        if day > china_today():
             raise invalid("future_date", "日期不能晚于今天")
         return day
 

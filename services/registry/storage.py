@@ -6,23 +6,15 @@ fields, old -> new, masked), `transfers` and `former_school_ids` (the read-only 
 school keeps). Arrays only ever grow by $addToSet of unique entries: the MongoDB stand-in
 stores $push'ed subdocuments as JSON text.
 """
-from pymongo import ASCENDING, IndexModel
-
-from carekit.events.records import EVENT_LOG, EVENT_LOG_INDEXES
+from carekit.documents import NO_OUTBOX, index as _index  # noqa: F401  (NO_OUTBOX: re-exported)
 
 COUNTIES, TOWNSHIPS, SCHOOLS, CLASSES = "counties", "townships", "schools", "classes"
 CHILDREN, STAFF, VOLUNTEERS = "children", "staff", "volunteers"
 PII_AUDIT, MENTORS, ROSTER_IMPORTS = "pii_audit", "mentors", "roster_imports"
 CARRIERS = [SCHOOLS, CLASSES, CHILDREN, STAFF, VOLUNTEERS]
-NO_OUTBOX = {"_outbox": 0, "_outbox_pending": 0}
-
-
-def _index(*keys, **options):
-    return IndexModel([(key, ASCENDING) for key in keys], **options)
 
 
 INDEXES = {
-    EVENT_LOG: EVENT_LOG_INDEXES,
     COUNTIES: [_index("code", unique=True)],
     TOWNSHIPS: [_index("county_id", "code", unique=True)],
     SCHOOLS: [_index("township_id", "code", unique=True), _index("county_id")],

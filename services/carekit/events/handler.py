@@ -128,9 +128,16 @@ class FailureRouter(SharedExtension):
 
 
 class CareEventHandler(EventHandler):
+    """`owns`: the collections (in the service's database) this handler's read model lives
+    in; `python -m carekit.events.rebuild` drops them before replaying the events."""
+
     queue_consumer = CareQueueConsumer()
     failures = FailureRouter()
     mongo = MongoConnection()
+
+    def __init__(self, source_service, event_type, owns=(), **kwargs):
+        super().__init__(source_service, event_type, **kwargs)
+        self.owns = tuple(owns)
 
     def setup(self):
         self.mongo.declare_indexes(LEDGER_INDEXES)
