@@ -9,7 +9,9 @@ from datetime import date, datetime, timedelta, timezone
 
 from nameko.extensions import DependencyProvider
 
-CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
+from carekit.clock import CHINA_TZ as CHINA
+from carekit.clock import china_date as china_day  # noqa: F401  (the rules' "today")
+
 CONFIG_KEY = "NOTIFICATIONS_CLOCK"
 
 
@@ -43,10 +45,6 @@ class Clock(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return self.clock
-
-
-def china_day(moment):
-    return moment.astimezone(CHINA).date()
 
 
 def at_china(day, hhmm):

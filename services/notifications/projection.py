@@ -8,7 +8,7 @@ agenda (storage.touch) so the next tick looks at it; nothing here decides a remi
 """
 from pymongo.errors import DuplicateKeyError
 
-from carekit.events.projection import upsert_if_newer
+from carekit.events.projection import upsert, upsert_if_newer
 from notifications import storage as st
 from notifications.clock import at_china
 
@@ -20,7 +20,8 @@ def _day(value):
 
 
 def _upsert(collection, key, match, change):
-    """update_one with upsert that tolerates a document that exists but does not match."""
+    """update_one with upsert where the document must also match `match`; one that exists
+    but does not match is left alone (the insert collides with its _id)."""
     try:
         return collection.update_one(dict(match, _id=key), change, upsert=True)
     except DuplicateKeyError:
@@ -84,7 +85,7 @@ def pairing_ended(db, data, kind, partner_id, partner_name=None, needs_repairing
                   ended_on=_day(data["ended_on"]), reason=data["reason"])
     if needs_repairing is not None:  # only PairingEnded says so (a registry change)
         fields["needs_repairing"] = bool(needs_repairing)
-    _upsert(db[st.PAIRINGS], data["pairing_id"], {}, {"$set": fields})
+    upsert(db[st.PAIRINGS], data["pairing_id"], {"$set": fields})
     st.touch(db, "child", data["child_id"])
 
 
@@ -117,7 +118,7 @@ def _recompute_last(db, child_id, kind, record_id):
 def _set_flag(db, child_id, item_id, flag):
     path = "flags." + _safe(item_id)
     if flag:
-        _upsert(db[st.CHILDREN], child_id, {}, {"$set": {path: flag}})
+        upsert(db[st.CHILDREN], child_id, {"$set": {path: flag}})
     else:
         db[st.CHILDREN].update_one({"_id": child_id}, {"$unset": {path: ""}})
 

@@ -8,10 +8,11 @@ per channel are the delivery log), `inbox`, `preferences`, `county_rules`, `pare
 Instants are epoch seconds and days ISO text: the stand-in stores a $set datetime as text.
 """
 from pymongo import ASCENDING, DESCENDING, IndexModel
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import BulkWriteError
 
 from carekit import lease
-from carekit.events.records import EVENT_LOG, EVENT_LOG_INDEXES
+from carekit.documents import index as _index
+from carekit.events.projection import upsert
 
 SCHOOLS, CLASSES, STAFF, VOLUNTEERS = "schools", "classes", "staff", "volunteers"
 CHILDREN, PAIRINGS, CARE_RECORDS, FOLLOW_UPS = "children", "pairings", "care_records", "follow_ups"
@@ -22,13 +23,7 @@ CARRIERS = [NOTIFICATIONS]
 NEVER = None  # next_due_at of a subject nothing will fall due for by itself
 
 
-def _index(*keys, **options):
-    return IndexModel([(key, DESCENDING if key.startswith("-") else ASCENDING)
-                       if isinstance(key, str) else key for key in keys], **options)
-
-
 INDEXES = {
-    EVENT_LOG: EVENT_LOG_INDEXES,
     CLASSES: [_index("school_id")],
     STAFF: [_index("school_id")],
     CHILDREN: [_index("school_id")],
@@ -52,13 +47,9 @@ def agenda_id(kind, subject_id):
 def touch(db, kind, subject_id, due_at=0):
     """Look at this subject again at the next tick (its state changed): next_due_at becomes
     `due_at` (0: now) and `dirty` tells a sweep holding its lease to keep it due."""
-    key = {"_id": agenda_id(kind, subject_id)}
-    change = {"$set": {"next_due_at": due_at, "dirty": True},
-              "$setOnInsert": lease.claimable({"kind": kind, "subject_id": subject_id})}
-    try:
-        db[AGENDA].update_one(key, change, upsert=True)
-    except DuplicateKeyError:  # a concurrent first touch inserted it: now it matches
-        db[AGENDA].update_one(key, {"$set": change["$set"]})
+    upsert(db[AGENDA], agenda_id(kind, subject_id), {
+        "$set": {"next_due_at": due_at, "dirty": True},
+        "$setOnInsert": lease.claimable({"kind": kind, "subject_id": subject_id})})
 
 
 def touch_many(db, query=None):

@@ -138,8 +138,9 @@ class Network:
 
     def register_child(self, seq=1, **overrides):
         child = self.registry.register_child(child_payload(self.county, seq=seq, **overrides))
-        wait_for(lambda: (self.db.children.find_one({"_id": child["id"]}) or {}).get("name"),
-                 timeout=30, message="child projected")
+        # the agenda entry is the handler's last write: after it the child is fully projected
+        wait_for(lambda: self.db.agenda.find_one({"_id": "child:" + child["id"]}), timeout=30,
+                 message="child projected")
         return child
 
     # -- events as the pairing and activities services send them ---------------------------------
