@@ -31,22 +31,20 @@ def _uri_with_scheme(*schemes):
     return check
 
 
-def _delays(value):
-    try:
-        delays = [int(part) for part in value.split(",") if part.strip()]
-    except ValueError:
-        raise ValidationError("must be comma-separated milliseconds, e.g. 1000,5000,30000")
-    if not delays or any(d <= 0 for d in delays):
-        raise ValidationError("must list at least one positive delay in milliseconds")
+def _positive_list(cast, unit, example):
+    """A validator of comma-separated positive delays (`cast` each, in `unit`)."""
+    def check(value):
+        try:
+            delays = [cast(part) for part in value.split(",") if part.strip()]
+        except ValueError:
+            raise ValidationError("must be comma-separated {}, e.g. {}".format(unit, example))
+        if not delays or any(d <= 0 for d in delays):
+            raise ValidationError("must list at least one positive delay in {}".format(unit))
+    return check
 
 
-def _seconds_list(value):
-    try:
-        delays = [float(part) for part in value.split(",") if part.strip()]
-    except ValueError:
-        raise ValidationError("must be comma-separated seconds, e.g. 60,300,1800")
-    if not delays or any(d <= 0 for d in delays):
-        raise ValidationError("must list at least one positive delay in seconds")
+_delays = _positive_list(int, "milliseconds", "1000,5000,30000")
+_seconds_list = _positive_list(float, "seconds", "60,300,1800")
 
 
 class _Optional(fields.String):

@@ -22,6 +22,21 @@ def _at_nine(net, day):
     net.clock.set(china(day.year, day.month, day.day, 9))
 
 
+def _talk_due_today(net, hour=9, before=lambda county: None):
+    """A child whose mentor's last talk is due today, the clock at `hour` China time today;
+    returns (county, child) once the replicas have done what that moment allows. `before`
+    runs once the county exists, before the child does."""
+    county = net.build_county()
+    before(county)
+    today = china_today()
+    net.clock.set(china(today.year, today.month, today.day, hour))
+    child = _child(net)
+    net.wait_handled(net.assign_mentor(child, county["staff"]["mentor"],
+                                       today - timedelta(days=14)), "on_mentor_assigned")
+    net.wait_settled()
+    return county, child
+
+
 def test_overdue_talk_reaches_the_mentor_then_the_head_teacher_once_with_three_replicas(
         network):
     net = network(replicas=3)
@@ -75,14 +90,8 @@ def test_overdue_talk_reaches_the_mentor_then_the_head_teacher_once_with_three_r
 
 def test_quiet_hours_hold_sms_until_morning_but_not_the_inbox(network):
     net = network()
-    county = net.build_county()
-    mentor = county["staff"]["mentor"]
-    today = china_today()
-    net.clock.set(china(today.year, today.month, today.day, 23, 0))
-    child = _child(net)
-    net.wait_handled(net.assign_mentor(child, mentor, today - timedelta(days=14)),
-                     "on_mentor_assigned")
-    net.wait_settled()
+    county, _ = _talk_due_today(net, hour=23)
+    mentor, today = county["staff"]["mentor"], china_today()
     assert len(net.inbox(mentor)["items"]) == 1
     [doc] = net.db.notifications.find()
     assert doc["deliveries"]["sms"]["status"] == "held"
@@ -97,14 +106,7 @@ def test_quiet_hours_hold_sms_until_morning_but_not_the_inbox(network):
 
 def test_a_failing_sms_gateway_is_retried_then_notification_failed(network):
     net = network(sms_status=500)
-    county = net.build_county()
-    mentor = county["staff"]["mentor"]
-    today = china_today()
-    _at_nine(net, today)
-    child = _child(net)
-    net.wait_handled(net.assign_mentor(child, mentor, today - timedelta(days=14)),
-                     "on_mentor_assigned")
-    net.wait_settled()
+    _talk_due_today(net)
     # NOTIFY_RETRY_SECONDS=0.3,0.3: the first try and two retries, then given up
     net.wait_settled()
     from carekit.testing.plugin import wait_for
@@ -119,16 +121,10 @@ def test_a_failing_sms_gateway_is_retried_then_notification_failed(network):
 
 def test_an_opted_out_recipient_gets_nothing(network):
     net = network()
-    county = net.build_county()
+    county, _ = _talk_due_today(net, before=lambda county: net.notifications.set_preferences({
+        "recipient_type": "staff", "recipient_id": county["staff"]["mentor"]["id"],
+        "opt_out": True, "by": ADMIN_USER}))
     mentor = county["staff"]["mentor"]
-    net.notifications.set_preferences({"recipient_type": "staff", "recipient_id": mentor["id"],
-                                       "opt_out": True, "by": ADMIN_USER})
-    today = china_today()
-    _at_nine(net, today)
-    child = _child(net)
-    net.wait_handled(net.assign_mentor(child, mentor, today - timedelta(days=14)),
-                     "on_mentor_assigned")
-    net.wait_settled()
     assert net.db.notifications.count_documents({}) == 1  # decided, then not sent
     assert net.inbox(mentor)["items"] == []
     assert net.sms.received() == [] and net.smtp.received() == []
