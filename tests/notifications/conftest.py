@@ -169,10 +169,10 @@ class Network:
         have done everything the clock allows."""
         now = self.clock.now().timestamp()
         return (self.db.agenda.count_documents({"next_due_at": {"$lte": now}}) == 0
-                and self.db.agenda.count_documents({"lease_owner": {"$ne": None}}) == 0
+                and self.db.agenda.count_documents({"lease_until": {"$gt": 0}}) == 0
                 and self.db.notifications.count_documents(
                     {"status": "pending", "next_attempt_at": {"$lte": now}}) == 0
-                and self.db.notifications.count_documents({"lease_owner": {"$ne": None}}) == 0)
+                and self.db.notifications.count_documents({"lease_until": {"$gt": 0}}) == 0)
 
     def wait_settled(self, timeout=30):
         wait_for(self.settled, timeout=timeout, interval=0.1, message="replicas settled")
