@@ -12,7 +12,7 @@ Vocabulary (stable codes):
 - channel: inbox | email | sms | bot
 - recipient_type: staff | volunteer | county | parent
 - error_code (NotificationFailed), the last cause: no_address | rejected | unreachable |
-  timeout | not_configured (attempts says how often it was tried)
+  timeout (attempts says how often it was tried)
 """
 from marshmallow import EXCLUDE, Schema, fields, validate
 
@@ -22,7 +22,7 @@ RULES = ("contact_overdue", "birthday", "unpaired", "pairing_ended", "follow_up_
          "attendance_missing", "duty_today", "flagged_record", "parent_summary")
 CHANNELS = ("inbox", "email", "sms", "bot")
 RECIPIENT_TYPES = ("staff", "volunteer", "county", "parent")
-ERROR_CODES = ("no_address", "rejected", "unreachable", "timeout", "not_configured")
+ERROR_CODES = ("no_address", "rejected", "unreachable", "timeout")
 
 _id = dict(required=True, validate=validate.Length(min=1, max=200))
 _optional_id = dict(allow_none=True, load_default=None, validate=validate.Length(min=1, max=64))
