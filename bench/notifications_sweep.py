@@ -18,7 +18,8 @@ Timed, on its own nx-27017 server, for three sizes:
 each, a baseline measured in the same run on the same data: one pass over every
 care record computing each child's last contact per kind (what a sweep that reads care
 records would at least have to do). Printed: seconds, children/s, reminders decided, and
-the ratios that show what the cost follows.
+the ratios that show what the cost follows. Wall time on a machine others share depends on
+their load (printed); CPU seconds (this process + the MongoDB server process) do not.
 """
 import argparse
 import os
@@ -136,31 +137,52 @@ def baseline_scan(db):
     return len(last)
 
 
-def measure(client, label, n_children, n_records, rng, runs):
+class Cpu:
+    """CPU seconds used by this process and by the MongoDB server process (when it is ours):
+    what a run costs whatever else the shared machine is doing meanwhile."""
+
+    def __init__(self, server_pid):
+        self.server_pid = server_pid
+
+    def _server(self):
+        if not self.server_pid:
+            return 0.0
+        with open("/proc/{}/stat".format(self.server_pid)) as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def __call__(self, work):
+        wall, client, server = time.perf_counter(), time.process_time(), self._server()
+        result = work()
+        return result, (time.perf_counter() - wall, time.process_time() - client,
+                        self._server() - server)
+
+
+def measure(client, label, n_children, n_records, rng, runs, cpu):
     db = client["bench_sweep_{}".format(label.lower())]
     t0 = time.perf_counter()
     seed(db, n_children, n_records, rng)
     seeded = time.perf_counter() - t0
-    swept = scanned = float("inf")
+    swept = scanned = (float("inf"),) * 3
     for run in range(runs):  # best of `runs`: the machine is shared
         if run:
             db[st.NOTIFICATIONS].delete_many({})
             db[st.AGENDA].update_many({}, {"$set": {"next_due_at": 0}})
-        t0 = time.perf_counter()
-        stats = sweep.run(db, NOW.astimezone(timezone.utc), max_batches=10 ** 6)
-        swept = min(swept, time.perf_counter() - t0)
-        t0 = time.perf_counter()
-        baseline_scan(db)
-        scanned = min(scanned, time.perf_counter() - t0)
+        stats, cost = cpu(lambda: sweep.run(db, NOW.astimezone(timezone.utc),
+                                            max_batches=10 ** 6))
+        swept = min(swept, cost)
+        _, cost = cpu(lambda: baseline_scan(db))
+        scanned = min(scanned, cost)
     left = db[st.AGENDA].count_documents({"next_due_at": {"$lte": NOW.timestamp()}})
-    print("{}  children {:>6,}  records {:>7,} | sweep {:6.1f} s  {:7,.0f} children/s  "
-          "reminders {:>6,}  notifications {:>6,}  still due {} | baseline record scan "
-          "{:6.1f} s | seeding {:5.0f} s".format(
-              label, n_children, n_records, swept, stats.get("subjects", 0) / swept,
-              stats.get("reminders", 0), stats.get("notifications", 0), left, scanned, seeded),
-          flush=True)
+    print("{}  children {:>6,}  records {:>7,} | sweep wall {:6.1f} s, cpu {:5.1f} s "
+          "(sweep {:4.1f} + MongoDB {:4.1f})  {:6,.0f} children/s of wall  reminders {:>7,}  "
+          "still due {} | baseline record scan wall {:6.1f} s, cpu {:5.1f} s | seeding {:4.0f} s"
+          " | load {:.1f}".format(
+              label, n_children, n_records, swept[0], swept[1] + swept[2], swept[1], swept[2],
+              stats.get("subjects", 0) / swept[0], stats.get("reminders", 0), left, scanned[0],
+              scanned[1] + scanned[2], seeded, os.getloadavg()[0]), flush=True)
     assert stats.get("subjects") == n_children and left == 0, stats
-    return swept, scanned
+    return swept[0], scanned[0], swept[1] + swept[2], scanned[1] + scanned[2]
 
 
 def main(argv=None):
@@ -175,16 +197,19 @@ def main(argv=None):
     client = pymongo.MongoClient(uri, tz_aware=True)
     try:
         rng = random.Random(args.seed)
-        a = measure(client, "A", args.children, args.records, rng, args.runs)
-        b = measure(client, "B", args.children // 2, args.records, rng, args.runs)
-        c = measure(client, "C", args.children, args.records // 2, rng, args.runs)
-        print("\nsweep A vs B (children x2, same records): {:.2f}x   "
-              "baseline scan A vs B: {:.2f}x".format(a[0] / b[0], a[1] / b[1]))
-        print("sweep A vs C (records x2, same children): {:.2f}x   "
-              "baseline scan A vs C: {:.2f}x".format(a[0] / c[0], a[1] / c[1]))
-        print("sweep A: {:.1f} s for {:,} children (target < 60 s); the record scan alone "
-              "would take {:.1f} s ({:.2f}x the whole sweep)".format(
-                  a[0], args.children, a[1], a[1] / a[0]))
+        cpu = Cpu(None if os.environ.get("MONGO_URI") else server.pid)
+        a = measure(client, "A", args.children, args.records, rng, args.runs, cpu)
+        b = measure(client, "B", args.children // 2, args.records, rng, args.runs, cpu)
+        c = measure(client, "C", args.children, args.records // 2, rng, args.runs, cpu)
+        print("\nA vs B (children x2, same records): sweep wall {:.2f}x, cpu {:.2f}x;   "
+              "baseline scan wall {:.2f}x, cpu {:.2f}x".format(
+                  a[0] / b[0], a[2] / b[2], a[1] / b[1], a[3] / b[3]))
+        print("A vs C (records x2, same children): sweep wall {:.2f}x, cpu {:.2f}x;   "
+              "baseline scan wall {:.2f}x, cpu {:.2f}x".format(
+                  a[0] / c[0], a[2] / c[2], a[1] / c[1], a[3] / c[3]))
+        print("sweep A: wall {:.1f} s, cpu {:.1f} s for {:,} children (target < 60 s); "
+              "the record scan alone: wall {:.1f} s, cpu {:.1f} s".format(
+                  a[0], a[2], args.children, a[1], a[3]))
     finally:
         client.close()
         if not os.environ.get("MONGO_URI"):

@@ -10,6 +10,8 @@ notification's _id makes a batch swept twice (a replica died mid-batch) decide n
 from collections import defaultdict
 from datetime import date
 
+from pymongo import UpdateMany
+
 from carekit import lease
 from notifications import policy as policies
 from notifications import rules
@@ -39,15 +41,20 @@ def run(db, now, max_batches=100, batch=BATCH):
 
 
 def _release(db, owner, decisions):
-    """Each subject's next-due instant, one write per distinct instant; a subject touched by
-    an event while we held it (dirty) stays due now."""
+    """Each subject's next-due instant, and the lease given back, in ONE round trip (one
+    update per distinct instant, then the rest); a subject touched by an event while we held
+    it (dirty) keeps next_due_at 0 and is looked at again at the next tick."""
     by_instant = defaultdict(list)
     for agenda_id, (decision, _) in decisions.items():
         due = decision.recheck_at.timestamp() if decision.recheck_at else st.NEVER
         by_instant[due].append(agenda_id)
-    for due, ids in by_instant.items():
-        lease.release(db[st.AGENDA], owner, ids, {"next_due_at": due}, match={"dirty": False})
-    lease.release(db[st.AGENDA], owner, list(decisions))
+    free = {"lease_until": lease.FREE, "lease_owner": None}
+    updates = [UpdateMany({"_id": {"$in": ids}, "lease_owner": owner, "dirty": False},
+                          {"$set": dict(free, next_due_at=due)})
+               for due, ids in by_instant.items()]
+    updates.append(UpdateMany({"_id": {"$in": list(decisions)}, "lease_owner": owner},
+                              {"$set": free}))
+    db[st.AGENDA].bulk_write(updates, ordered=True)
 
 
 # -- evaluating a batch ----------------------------------------------------------------------------
