@@ -120,7 +120,7 @@ class RulesChanges(Strict):
     contact_overdue = fields.Nested(ContactOverdueRule)
     birthday = fields.Nested(_rule(days_ahead=fields.Integer(validate=validate.Range(0, 30))))
     unpaired = fields.Nested(_rule(
-        after_days=fields.Integer(validate=validate.Range(1, 180)),
+        after_days=fields.Integer(validate=validate.Range(0, 180)),
         escalate_after_days=fields.Integer(validate=validate.Range(1, 180))))
     pairing_ended = fields.Nested(_rule(within_days=fields.Integer(
         validate=validate.Range(1, 180))))
