@@ -50,6 +50,15 @@ def release(collection, owner, ids, changes=None, unset=None, match=None):
                                   update).modified_count
 
 
+def renew(collection, owner, doc_id, seconds):
+    """Extend `owner`'s lease on `doc_id` by `seconds` from now, if it still holds it: call
+    before each slow step, so a batch that takes long never outlives its leases. True if
+    still ours."""
+    return collection.update_one(still_mine(collection, owner, doc_id),
+                                 {"$set": {"lease_until": time.time() + seconds}}
+                                 ).matched_count == 1
+
+
 def still_mine(collection, owner, doc_id):
     """A filter matching `doc_id` only while `owner` holds its lease (guarded writes)."""
     return {"_id": doc_id, "lease_owner": owner, "lease_until": {"$gt": time.time()}}

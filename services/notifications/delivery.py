@@ -20,7 +20,7 @@ from notifications.clock import from_epoch
 
 log = get_logger(__name__)
 BATCH = 100
-LEASE_SECONDS = 120   # longer than a channel's timeout times the channels of a notification
+LEASE_SECONDS = 120   # renewed before each notification: longer than its channels' timeouts
 FINAL = ("sent", "failed", "skipped")
 
 AVAILABLE = {"staff": ("inbox", "sms", "email"), "volunteer": ("inbox", "sms", "email"),
@@ -73,6 +73,10 @@ class Dispatcher:
                 {"_id": {"$in": list({doc["recipient_key"] for doc in docs})}})}
             addresses = self._addresses(docs, preferences, now)
             for doc in docs:
+                # a slow channel must not let the lease lapse while others wait their turn
+                if not lease.renew(self.db[st.NOTIFICATIONS], owner, doc["_id"], LEASE_SECONDS):
+                    stats["lease_lost"] += 1
+                    continue
                 for outcome in self.deliver(doc, owner, preferences.get(doc["recipient_key"]),
                                             addresses, now):
                     stats[outcome] += 1

@@ -45,4 +45,6 @@ def test_an_expired_lease_can_be_taken_and_the_old_owner_can_no_longer_write(mon
     assert db.items.update_one(lease.still_mine(db.items, first, doc["_id"]),
                                {"$set": {"x": 1}}).matched_count == 0
     assert lease.release(db.items, first, [doc["_id"]], {"due": 1}) == 0
+    assert not lease.renew(db.items, first, doc["_id"], 60)
+    assert lease.renew(db.items, second, doc["_id"], 60)
     assert lease.release(db.items, second, [doc["_id"]], {"due": 1}) == 1
