@@ -7,14 +7,26 @@ document's filter is re-checked atomically as it is written, so two replicas nev
 one), then read back which ones carry our token. A replica that dies holding a lease loses
 it when the lease expires.
 
-Lease times are real wall-clock seconds, never a service's injectable clock: a test that
-moves its clock by days must not expire every lease at once. Epoch numbers, not datetimes,
-because the MongoDB stand-in stores a $set datetime as text.
+Lease times are the database server's clock (as the event ledger's: hosts' clocks need not
+agree), never a service's injectable clock: a test that moves its clock by days must not
+expire every lease at once. Epoch numbers, not datetimes, because the MongoDB stand-in
+stores a $set datetime as text.
 """
-import time
 import uuid
 
+from carekit.events.ledger import ServerClock
+
 FREE = 0
+_clocks = {}
+
+
+def server_now(collection):
+    """The database server's time in epoch seconds (one measured offset per database)."""
+    database = collection.database
+    key = (id(database.client), database.name)
+    if key not in _clocks:
+        _clocks[key] = ServerClock(database)
+    return _clocks[key].now()
 
 
 def claimable(extra=None):
@@ -27,7 +39,7 @@ def claim(collection, due, limit, seconds, projection=None, mark=None):
     ($set) on them in the same write.
 
     Returns (owner token, claimed documents). `due` must not use `lease_until` itself."""
-    now = time.time()
+    now = server_now(collection)
     free = dict(due, lease_until={"$lt": now})
     candidates = [doc["_id"] for doc in collection.find(free, {"_id": 1}).limit(limit)]
     owner = uuid.uuid4().hex
@@ -55,10 +67,10 @@ def renew(collection, owner, doc_id, seconds):
     before each slow step, so a batch that takes long never outlives its leases. True if
     still ours."""
     return collection.update_one(still_mine(collection, owner, doc_id),
-                                 {"$set": {"lease_until": time.time() + seconds}}
+                                 {"$set": {"lease_until": server_now(collection) + seconds}}
                                  ).matched_count == 1
 
 
 def still_mine(collection, owner, doc_id):
     """A filter matching `doc_id` only while `owner` holds its lease (guarded writes)."""
-    return {"_id": doc_id, "lease_owner": owner, "lease_until": {"$gt": time.time()}}
+    return {"_id": doc_id, "lease_owner": owner, "lease_until": {"$gt": server_now(collection)}}

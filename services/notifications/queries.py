@@ -4,6 +4,7 @@ import base64
 import json
 import time
 
+from carekit.documents import NO_OUTBOX
 from carekit.errors import ValidationFailed
 from notifications import storage as st
 from notifications.clock import CHINA, from_epoch
@@ -24,7 +25,7 @@ def _cursor_filter(cursor):
 
 def _page(collection, query, page, view):
     query = dict(query, **_cursor_filter(page.get("cursor")))
-    docs = list(collection.find(query, {"_outbox": 0, "_outbox_pending": 0}).sort(
+    docs = list(collection.find(query, NO_OUTBOX).sort(
         [("created_at", -1), ("_id", -1)]).limit(page["limit"] + 1))
     more = len(docs) > page["limit"]
     docs = docs[:page["limit"]]

@@ -21,6 +21,14 @@ from notifications.delivery import Dispatcher
 from notifications.wiring import ActingService, Delivery, contact_book, tick
 
 
+# What each handler's read model lives in (carekit.events.rebuild drops and replays them);
+# the agenda and everything people set are not rebuilt from events.
+SCHOOL_OWNS, CLASS_OWNS, STAFF_OWNS = (st.SCHOOLS,), (st.CLASSES,), (st.STAFF,)
+VOLUNTEER_OWNS, CHILD_OWNS, PAIRING_OWNS = (st.VOLUNTEERS,), (st.CHILDREN,), (st.PAIRINGS,)
+VISIT_OWNS = (st.CARE_RECORDS, st.FOLLOW_UPS, st.CHILDREN)
+DIARY_OWNS, ACTIVITY_OWNS = (st.DIARY, st.CHILDREN), (st.ACTIVITIES,)
+
+
 def _load(schema, payload):
     return load_or_raise(schema, payload if payload is not None else {})
 
@@ -95,132 +103,132 @@ class NotificationsService(CareService):
                                            self.clock.now())
 
     # -- registry ----------------------------------------------------------------------------------
-    @subscribe("registry", "SchoolRegistered")
+    @subscribe("registry", "SchoolRegistered", owns=SCHOOL_OWNS)
     def on_school_registered(self, event):
         projection.school(self.db, event.data)
 
-    @subscribe("registry", "SchoolUpdated")
+    @subscribe("registry", "SchoolUpdated", owns=SCHOOL_OWNS)
     def on_school_updated(self, event):
         projection.school(self.db, event.data)
 
-    @subscribe("registry", "ClassCreated")
+    @subscribe("registry", "ClassCreated", owns=CLASS_OWNS)
     def on_class_created(self, event):
         projection.klass(self.db, event.data)
 
-    @subscribe("registry", "ClassUpdated")
+    @subscribe("registry", "ClassUpdated", owns=CLASS_OWNS)
     def on_class_updated(self, event):
         projection.klass(self.db, event.data)
 
-    @subscribe("registry", "StaffRegistered")
+    @subscribe("registry", "StaffRegistered", owns=STAFF_OWNS)
     def on_staff_registered(self, event):
         projection.staff(self.db, event.data)
 
-    @subscribe("registry", "StaffUpdated")
+    @subscribe("registry", "StaffUpdated", owns=STAFF_OWNS)
     def on_staff_updated(self, event):
         projection.staff(self.db, event.data)
 
-    @subscribe("registry", "StaffLeft")
+    @subscribe("registry", "StaffLeft", owns=STAFF_OWNS)
     def on_staff_left(self, event):
         projection.staff(self.db, event.data)
 
-    @subscribe("registry", "VolunteerRegistered")
+    @subscribe("registry", "VolunteerRegistered", owns=VOLUNTEER_OWNS)
     def on_volunteer_registered(self, event):
         projection.volunteer(self.db, event.data)
 
-    @subscribe("registry", "VolunteerLeft")
+    @subscribe("registry", "VolunteerLeft", owns=VOLUNTEER_OWNS)
     def on_volunteer_left(self, event):
         projection.volunteer(self.db, event.data)
 
-    @subscribe("registry", "ChildRegistered")
+    @subscribe("registry", "ChildRegistered", owns=CHILD_OWNS)
     def on_child_registered(self, event):
         projection.child(self.db, event.data, registered_on=event.data["registered_on"])
 
-    @subscribe("registry", "ChildUpdated")
+    @subscribe("registry", "ChildUpdated", owns=CHILD_OWNS)
     def on_child_updated(self, event):
         projection.child(self.db, event.data)
 
-    @subscribe("registry", "ChildStatusChanged")
+    @subscribe("registry", "ChildStatusChanged", owns=CHILD_OWNS)
     def on_child_status_changed(self, event):
         projection.child(self.db, event.data, status_since=event.data["effective_date"])
 
-    @subscribe("registry", "ChildTransferred")
+    @subscribe("registry", "ChildTransferred", owns=CHILD_OWNS)
     def on_child_transferred(self, event):
         projection.child(self.db, event.data)
 
     # -- pairing -----------------------------------------------------------------------------------
-    @subscribe("pairing", "MentorAssigned")
+    @subscribe("pairing", "MentorAssigned", owns=PAIRING_OWNS)
     def on_mentor_assigned(self, event):
         d = event.data
         projection.pairing_started(self.db, d, "mentor", d["teacher_id"], d.get("teacher_name"))
 
-    @subscribe("pairing", "MentorReleased")
+    @subscribe("pairing", "MentorReleased", owns=PAIRING_OWNS)
     def on_mentor_released(self, event):
         d = event.data
         projection.pairing_ended(self.db, d, "mentor", d["teacher_id"], d.get("teacher_name"))
 
-    @subscribe("pairing", "BuddyPaired")
+    @subscribe("pairing", "BuddyPaired", owns=PAIRING_OWNS)
     def on_buddy_paired(self, event):
         d = event.data
         projection.pairing_started(self.db, d, "buddy", d.get("buddy_child_id"), d["buddy_name"])
 
-    @subscribe("pairing", "BuddyUnpaired")
+    @subscribe("pairing", "BuddyUnpaired", owns=PAIRING_OWNS)
     def on_buddy_unpaired(self, event):
         d = event.data
         projection.pairing_ended(self.db, d, "buddy", d.get("buddy_child_id"), d["buddy_name"])
 
-    @subscribe("pairing", "ProxyParentAssigned")
+    @subscribe("pairing", "ProxyParentAssigned", owns=PAIRING_OWNS)
     def on_proxy_parent_assigned(self, event):
         d = event.data
         projection.pairing_started(self.db, d, "proxy_parent", d["volunteer_id"],
                                    d.get("volunteer_name"))
 
-    @subscribe("pairing", "ProxyParentReleased")
+    @subscribe("pairing", "ProxyParentReleased", owns=PAIRING_OWNS)
     def on_proxy_parent_released(self, event):
         d = event.data
         projection.pairing_ended(self.db, d, "proxy_parent", d["volunteer_id"],
                                  d.get("volunteer_name"))
 
-    @subscribe("pairing", "PairingEnded")
+    @subscribe("pairing", "PairingEnded", owns=PAIRING_OWNS)
     def on_pairing_ended(self, event):
         d = event.data
         projection.pairing_ended(self.db, d, d["kind"], d.get("partner_id"),
                                  d.get("partner_name"), needs_repairing=d["needs_repairing"])
 
     # -- activities --------------------------------------------------------------------------------
-    @subscribe("activities", "VisitLogged")
+    @subscribe("activities", "VisitLogged", owns=VISIT_OWNS)
     def on_visit_logged(self, event):
         projection.care_record(self.db, event.data)
 
-    @subscribe("activities", "VisitRevised")
+    @subscribe("activities", "VisitRevised", owns=VISIT_OWNS)
     def on_visit_revised(self, event):
         projection.care_record(self.db, event.data)
 
-    @subscribe("activities", "VisitDeleted")
+    @subscribe("activities", "VisitDeleted", owns=VISIT_OWNS)
     def on_visit_deleted(self, event):
         projection.care_record(self.db, event.data, deleted=True)
 
-    @subscribe("activities", "DiaryEntryAdded")
+    @subscribe("activities", "DiaryEntryAdded", owns=DIARY_OWNS)
     def on_diary_entry_added(self, event):
         projection.diary_entry(self.db, event.data, 1)
 
-    @subscribe("activities", "DiaryEntryRevised")
+    @subscribe("activities", "DiaryEntryRevised", owns=DIARY_OWNS)
     def on_diary_entry_revised(self, event):
         projection.diary_entry(self.db, event.data, event.data["revision"])
 
-    @subscribe("activities", "DiaryEntryDeleted")
+    @subscribe("activities", "DiaryEntryDeleted", owns=DIARY_OWNS)
     def on_diary_entry_deleted(self, event):
         projection.diary_entry(self.db, event.data,
                                event.data.get("revision") or projection.NEVER_REVISED,
                                deleted=True)
 
-    @subscribe("activities", "ActivityScheduled")
+    @subscribe("activities", "ActivityScheduled", owns=ACTIVITY_OWNS)
     def on_activity_scheduled(self, event):
         projection.activity(self.db, event.data, "scheduled")
 
-    @subscribe("activities", "ActivityCancelled")
+    @subscribe("activities", "ActivityCancelled", owns=ACTIVITY_OWNS)
     def on_activity_cancelled(self, event):
         projection.activity(self.db, event.data, "cancelled")
 
-    @subscribe("activities", "ActivityHeld")
+    @subscribe("activities", "ActivityHeld", owns=ACTIVITY_OWNS)
     def on_activity_held(self, event):
         projection.activity(self.db, event.data, "held")
