@@ -79,6 +79,13 @@ class SettingsSchema(Schema):
     STOP_GRACE_SECONDS = fields.Float(load_default=20, validate=validate.Range(min=1, max=600))
     METRICS_PORT = fields.Integer(load_default=0, validate=validate.Range(min=0, max=65535))
     GATEWAY_PORT = fields.Integer(load_default=8000, validate=validate.Range(min=1, max=65535))
+    # declare: a service declares every exchange and queue it touches (development, tests).
+    # provisioned: the deployment's topology step declared them; a service declares only its
+    # own and checks the others passively (what least-privilege broker accounts allow).
+    BROKER_TOPOLOGY = fields.String(load_default="declare",
+                                    validate=validate.OneOf(["declare", "provisioned"]))
+    OUTBOX_MAX_ATTEMPTS = fields.Integer(load_default=10, validate=validate.Range(min=1, max=1000))
+    LEDGER_RETENTION_DAYS = fields.Float(load_default=30, validate=validate.Range(min=1, max=3650))
     # notifications: timers, delivery retries and channels (services/notifications/README.md)
     NOTIFY_TICK_SECONDS = fields.Float(load_default=30.0,
                                        validate=validate.Range(min=0.05, max=3600))
@@ -91,7 +98,7 @@ class SettingsSchema(Schema):
     SMTP_STARTTLS = fields.Boolean(load_default=False)
     SMS_PROVIDER = fields.String(load_default="log", validate=validate.OneOf(["log", "http"]))
     SMS_HTTP_URL = _Optional(load_default=None, allow_none=True,
-                                 validate=_uri_with_scheme("http", "https"))
+                             validate=_uri_with_scheme("http", "https"))
     SMS_HTTP_TOKEN = _Optional(load_default=None, allow_none=True)
     SMS_SIGN = fields.String(load_default="关爱留守儿童", validate=validate.Length(min=1, max=20))
 
