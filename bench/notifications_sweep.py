@@ -191,6 +191,8 @@ def main(argv=None):
     parser.add_argument("--records", type=int, default=500000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--only-a", action="store_true",
+                        help="size A only (no ratios): a quicker look at the headline figure")
     args = parser.parse_args(argv)
     server = NxServer(prefix="care-bench-sweep-")
     uri = os.environ.get("MONGO_URI") or server.start()
@@ -199,6 +201,8 @@ def main(argv=None):
         rng = random.Random(args.seed)
         cpu = Cpu(None if os.environ.get("MONGO_URI") else server.pid)
         a = measure(client, "A", args.children, args.records, rng, args.runs, cpu)
+        if args.only_a:
+            return
         b = measure(client, "B", args.children // 2, args.records, rng, args.runs, cpu)
         c = measure(client, "C", args.children, args.records // 2, rng, args.runs, cpu)
         print("\nA vs B (children x2, same records): sweep wall {:.2f}x, cpu {:.2f}x;   "
