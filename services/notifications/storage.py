@@ -31,7 +31,7 @@ INDEXES = {
     CARE_RECORDS: [IndexModel([("child_id", ASCENDING), ("kind", ASCENDING),
                                ("occurred_at", DESCENDING)])],
     FOLLOW_UPS: [_index("child_id"), _index("record_id")],
-    AGENDA: [_index("next_due_at", "lease_until"), _index("kind")],
+    AGENDA: [_index("next_due_at", "lease_until")],
     NOTIFICATIONS: [_index("next_attempt_at", "lease_until"),
                     IndexModel([("recipient_key", ASCENDING), ("created_at", DESCENDING)]),
                     IndexModel([("child_id", ASCENDING), ("created_at", DESCENDING)])],
