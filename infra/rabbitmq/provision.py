@@ -3,8 +3,8 @@
     python infra/rabbitmq/provision.py
 
 Runs once per `docker compose up` (service `rabbitmq-init`) through the management HTTP API
-with the admin account, and is idempotent: users, permissions, the public-stream exchange and
-the bureau queues are (re)declared, passwords are reset to what the environment says.
+with the admin account, and is idempotent: users, permissions and the public-stream exchange
+are (re)declared, passwords are reset to what the environment says.
 No password is ever written in a file: every one comes from an environment variable.
 
 Accounts (least privilege; regexes are computed below and tested in tests/infra):
@@ -21,9 +21,13 @@ Accounts (least privilege; regexes are computed below and tested in tests/infra)
   BROKER_TOPOLOGY=provisioned: they declare only their own entities.
 - `care-topology`: declares exchanges, handler queues and DLQs and binds them (the one-shot
   `topology` service); it can neither publish to any exchange nor consume any queue.
-- `bureau-<name>` for each other bureau (民政, 妇联, 公安, 卫健 ...): read-only consumer of its own
-  queue `public.<name>`, bound to the de-identified public stream exchange `care.public`.
-  It cannot declare, bind or publish anything; clients must declare the queue passively.
+- the public stream: the exchange `care.public` is declared here; the services whose events
+  have public forms (carekit.config.PUBLIC_STREAM_PUBLISHERS) may publish to it, each only
+  its own public event names (topic permission), never read from it. Bureaus (民政, 妇联,
+  公安, 卫健 ...) are not provisioned here: `python -m carekit.bureaus onboard` creates a
+  bureau's queue, bindings and read-only account when the bureau joins, and prints its
+  credentials once (carekit/bureaus/README.md). The bureaus service (webhook delivery) may
+  consume the `webhook.<bureau>` queues.
 
 Known limit, from how nameko declares things (not fixable here): nameko declares (not
 passively) the `nameko-rpc` exchange, so every service needs configure (which includes
@@ -35,43 +39,35 @@ Environment:
   RABBITMQ_VHOST            care
   CARE_SERVICES             registry,pairing,activities,notifications,reporting,gateway
   RABBITMQ_PASSWORD_<SERVICE>, RABBITMQ_PASSWORD_TOPOLOGY      (required)
-  PUBLIC_STREAM_BUREAUS     minzheng,fulian,gongan,weijian
-  RABBITMQ_PASSWORD_BUREAU_<NAME>                              (required per bureau)
   SUBSCRIBER_MODULES        as for carekit (default: every product service module)
 """
-import base64
-import json
 import os
 import re
 import sys
-import time
-import urllib.error
-import urllib.parse
-import urllib.request
 
-DEFAULT_SERVICES = ("registry", "pairing", "activities", "notifications", "reporting", "gateway")
-DEFAULT_BUREAUS = ("minzheng", "fulian", "gongan", "weijian")
+from carekit.bureaus.broker import (PUBLIC_EXCHANGE, WEBHOOK_QUEUE_PATTERN, Api,  # noqa: F401
+                                    ManagementError, bureau_permissions, bureau_queue, one_of,
+                                    publisher_topic_permission, quoted)
+from carekit.config import PUBLIC_STREAM_PUBLISHERS, WEBHOOK_SENDERS
+
+DEFAULT_SERVICES = ("registry", "pairing", "activities", "notifications", "reporting", "gateway",
+                    "bureaus")
 RPC_CALLERS = ("gateway",)            # may call any service's RPC
 # The one backend-to-backend RPC: notifications asks the registry for a recipient's contact
 # details at send time (events never carry them; the registry audits each reveal).
 RPC_GRANTS = {"notifications": ("registry.notification_contacts",)}
-PUBLIC_EXCHANGE = "care.public"       # the de-identified stream for other bureaus (DESIGN §4.4)
-PUBLIC_STREAM_PUBLISHERS = ()         # services allowed to publish to it; none is built yet
 USER_PREFIX = "care-"
-BUREAU_PREFIX = "bureau-"
 # Passwords end up inside AMQP_URI / MONGO_URI: only URL-safe characters, and long enough.
 PASSWORD_RULE = re.compile(r"[A-Za-z0-9._~-]{16,}")
 NAME_RULE = re.compile(r"[a-z][a-z0-9_]*")
 UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 
 
-class ProvisionError(Exception):
+class ProvisionError(ManagementError):
     pass
 
 
-def _one_of(patterns):
-    patterns = sorted(set(patterns))
-    return "^(" + "|".join(patterns) + ")$" if patterns else "^$"
+_one_of = one_of
 
 
 def service_permissions(service, subscriptions=()):
@@ -103,8 +99,9 @@ def service_permissions(service, subscriptions=()):
     read = (["nameko-rpc"] + rpc_queues + own_exchanges + theirs + handler_queues
             + [own + r"\.retry\.[0-9]+ms"])
     if service in PUBLIC_STREAM_PUBLISHERS:
-        configure.append(re.escape(PUBLIC_EXCHANGE))
         write.append(re.escape(PUBLIC_EXCHANGE))
+    if service in WEBHOOK_SENDERS:
+        read.append(WEBHOOK_QUEUE_PATTERN)
     own_rpc_keys = "^(" + own + r"\.(\*|[A-Za-z0-9_]+)|" + UUID + ")$"
     granted = "".join("|" + re.escape(key) for key in RPC_GRANTS.get(service, ()))
     rpc_topic = {"exchange": "nameko-rpc",
@@ -113,6 +110,8 @@ def service_permissions(service, subscriptions=()):
                  "read": own_rpc_keys}
     topics = [rpc_topic, {"exchange": service + ".events", "write": ".*", "read": ".*"}]
     topics.append({"exchange": service + ".replay", "write": ".*", "read": ".*"})
+    if service in PUBLIC_STREAM_PUBLISHERS:
+        topics.append(publisher_topic_permission(public_event_names(service)))
     for source in sources:
         names = sorted({re.escape(s.event_name) for s in mine if s.source_service == source})
         topics.append({"exchange": source + ".events", "write": "^$", "read": _one_of(names)})
@@ -120,6 +119,12 @@ def service_permissions(service, subscriptions=()):
                        "read": _one_of(handler_queues)})
     return ({"configure": _one_of(configure), "write": _one_of(write), "read": _one_of(read)},
             topics)
+
+
+def public_event_names(service):
+    """The names of the events `service` publishes with a public form."""
+    from carekit.events.catalogue import load_contracts
+    return sorted({e["name"] for e in load_contracts().public_entries(service)})
 
 
 def topology_permissions():
@@ -133,49 +138,7 @@ def topology_permissions():
             "read": _one_of([exchanges])}
 
 
-def bureau_queue(bureau):
-    return "public.{}".format(bureau)
-
-
-def bureau_permissions(bureau):
-    return {"configure": "^$", "write": "^$", "read": _one_of([re.escape(bureau_queue(bureau))])}
-
-
-# -- management API ------------------------------------------------------------------------------
-class Api:
-    def __init__(self, base_url, user, password, timeout=15):
-        self.base = base_url.rstrip("/")
-        self.timeout = timeout
-        self.auth = "Basic " + base64.b64encode(
-            "{}:{}".format(user, password).encode()).decode()
-
-    def call(self, method, path, body=None):
-        request = urllib.request.Request(
-            self.base + path, method=method,
-            data=None if body is None else json.dumps(body).encode("utf-8"))
-        request.add_header("Authorization", self.auth)
-        request.add_header("Content-Type", "application/json")
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                text = response.read()
-        except urllib.error.HTTPError as exc:
-            raise ProvisionError("{} {} -> HTTP {}: {}".format(
-                method, path, exc.code, exc.read().decode("utf-8", "replace")[:300]))
-        return json.loads(text) if text else None
-
-    def wait_until_ready(self, seconds=90):
-        deadline = time.monotonic() + seconds
-        while True:
-            try:
-                return self.call("GET", "/overview")
-            except (urllib.error.URLError, OSError, ProvisionError) as exc:
-                if time.monotonic() > deadline:
-                    raise ProvisionError("management API {} not ready: {}".format(self.base, exc))
-                time.sleep(2)
-
-
-def _q(name):
-    return urllib.parse.quote(name, safe="")
+_q = quoted
 
 
 def _check_password(variable, password):
@@ -185,19 +148,15 @@ def _check_password(variable, password):
             "(e.g. `openssl rand -hex 24`)".format(variable))
 
 
-def provision(api, vhost, services, subscriptions, bureaus, passwords, topology_password,
-              user_prefix=USER_PREFIX, bureau_prefix=BUREAU_PREFIX, log=print):
-    """Declare everything; `passwords`: {service or "bureau:<name>": password}. Returns the
-    user names it manages."""
-    vh = _q(vhost)
-    api.call("PUT", "/vhosts/" + vh, {"description": "care-network", "tracing": False})
+def provision(api, vhost, services, subscriptions, passwords, topology_password,
+              user_prefix=USER_PREFIX, log=print):
+    """Declare everything; `passwords`: {service: password}. Returns the user names it
+    manages."""
+    api.call("PUT", "/vhosts/" + _q(vhost), {"description": "care-network", "tracing": False})
     users = []
 
     def user(name, password, permissions, topics=()):
-        api.call("PUT", "/users/" + _q(name), {"password": password, "tags": ""})
-        api.call("PUT", "/permissions/{}/{}".format(vh, _q(name)), permissions)
-        for topic in topics:
-            api.call("PUT", "/topic-permissions/{}/{}".format(vh, _q(name)), topic)
+        api.put_user(vhost, name, password, permissions, topics)
         users.append(name)
         log("user {} ready".format(name))
 
@@ -205,19 +164,7 @@ def provision(api, vhost, services, subscriptions, bureaus, passwords, topology_
         permissions, topics = service_permissions(service, subscriptions)
         user(user_prefix + service, passwords[service], permissions, topics)
     user(user_prefix + "topology", topology_password, topology_permissions())
-
-    api.call("PUT", "/exchanges/{}/{}".format(vh, _q(PUBLIC_EXCHANGE)),
-             {"type": "topic", "durable": True, "auto_delete": False, "internal": False,
-              "arguments": {}})
-    for bureau in bureaus:
-        if not NAME_RULE.fullmatch(bureau):
-            raise ProvisionError("bad bureau name {!r}".format(bureau))
-        queue = bureau_queue(bureau)
-        api.call("PUT", "/queues/{}/{}".format(vh, _q(queue)),
-                 {"durable": True, "auto_delete": False, "arguments": {}})
-        api.call("POST", "/bindings/{}/e/{}/q/{}".format(vh, _q(PUBLIC_EXCHANGE), _q(queue)),
-                 {"routing_key": "#", "arguments": {}})
-        user(bureau_prefix + bureau, passwords["bureau:" + bureau], bureau_permissions(bureau))
+    api.declare_public_exchange(vhost)
     return users
 
 
@@ -230,16 +177,11 @@ def main(environ=None):
     environ = os.environ if environ is None else environ
     try:
         services = _names(environ.get("CARE_SERVICES"), DEFAULT_SERVICES)
-        bureaus = _names(environ.get("PUBLIC_STREAM_BUREAUS"), DEFAULT_BUREAUS)
         passwords = {}
         for service in services:
             variable = "RABBITMQ_PASSWORD_" + service.upper()
             _check_password(variable, environ.get(variable))
             passwords[service] = environ[variable]
-        for bureau in bureaus:
-            variable = "RABBITMQ_PASSWORD_BUREAU_" + bureau.upper()
-            _check_password(variable, environ.get(variable))
-            passwords["bureau:" + bureau] = environ[variable]
         _check_password("RABBITMQ_PASSWORD_TOPOLOGY", environ.get("RABBITMQ_PASSWORD_TOPOLOGY"))
         admin, admin_password = environ.get("RABBITMQ_ADMIN_USER"), environ.get(
             "RABBITMQ_ADMIN_PASSWORD")
@@ -252,13 +194,13 @@ def main(environ=None):
         api = Api(environ.get("RABBITMQ_MANAGEMENT_URL", "http://rabbitmq:15672/api"),
                   admin, admin_password)
         api.wait_until_ready()
-        provision(api, environ.get("RABBITMQ_VHOST", "care"), services, subscriptions, bureaus,
+        provision(api, environ.get("RABBITMQ_VHOST", "care"), services, subscriptions,
                   passwords, environ["RABBITMQ_PASSWORD_TOPOLOGY"])
-    except ProvisionError as exc:
+    except ManagementError as exc:
         print("rabbitmq provisioning failed: {}".format(exc), file=sys.stderr)
         return 1
-    print("rabbitmq provisioned: {} service users, topology user, {} bureau users".format(
-        len(services), len(bureaus)))
+    print("rabbitmq provisioned: {} service users, topology user; bureaus join with "
+          "`python -m carekit.bureaus onboard`".format(len(services)))
     return 0
 
 

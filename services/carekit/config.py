@@ -9,13 +9,21 @@ from urllib.parse import urlparse
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, EXCLUDE
 
-SERVICE_NAMES = ("registry", "pairing", "activities", "notifications", "reporting", "gateway")
+SERVICE_NAMES = ("registry", "pairing", "activities", "notifications", "reporting", "gateway",
+                 "bureaus")
 
 # Only these services hold national ID numbers and phone numbers (encrypted at rest).
 PII_HOLDERS = ("registry",)
 
 # Only for a developer's machine: production (CARE_ENV=production) must set its own key.
 DEVELOPMENT_PII_KEY = base64.urlsafe_b64encode(b"care-network-dev-only-not-secret").decode()
+
+# Services whose events have public forms for other bureaus (carekit.events.public): they hold
+# the county's pseudonym key. The bureaus service alone signs webhooks.
+PUBLIC_STREAM_PUBLISHERS = ("registry", "pairing", "activities")
+WEBHOOK_SENDERS = ("bureaus",)
+DEVELOPMENT_PUBLIC_STREAM_KEY = "care-network-dev-only-public-stream-key"
+DEVELOPMENT_WEBHOOK_SIGNING_KEY = "care-network-dev-only-webhook-signing-key"
 
 
 class ConfigError(Exception):
@@ -101,6 +109,17 @@ class SettingsSchema(Schema):
                              validate=_uri_with_scheme("http", "https"))
     SMS_HTTP_TOKEN = _Optional(load_default=None, allow_none=True)
     SMS_SIGN = fields.String(load_default="关爱留守儿童", validate=validate.Length(min=1, max=20))
+    # the public stream for other bureaus (carekit/bureaus/README.md)
+    PUBLIC_STREAM_KEY = _Optional(load_default=None, allow_none=True,
+                                  validate=validate.Length(min=32, max=512))
+    PUBLIC_DIRECTORY_SECONDS = fields.Float(load_default=2.0,
+                                            validate=validate.Range(min=0.05, max=60))
+    WEBHOOK_SIGNING_KEY = _Optional(load_default=None, allow_none=True,
+                                    validate=validate.Length(min=32, max=512))
+    WEBHOOK_RETRY_DELAYS_MS = fields.String(load_default="5000,30000,120000,600000,1800000",
+                                            validate=_delays)
+    WEBHOOK_TIMEOUT_SECONDS = fields.Float(load_default=10.0,
+                                           validate=validate.Range(min=0.1, max=120))
 
     @validates("PII_ENCRYPTION_KEY")
     def _fernet_key(self, value, **kwargs):
@@ -134,6 +153,14 @@ def load_settings(service_name, environ=None):
     if settings["PII_ENCRYPTION_KEY"] is None and service_name in PII_HOLDERS:
         raise ConfigError("invalid configuration for {}: PII_ENCRYPTION_KEY: required when "
                           "CARE_ENV=production".format(service_name))
+    for key, holders, development in (
+            ("PUBLIC_STREAM_KEY", PUBLIC_STREAM_PUBLISHERS, DEVELOPMENT_PUBLIC_STREAM_KEY),
+            ("WEBHOOK_SIGNING_KEY", WEBHOOK_SENDERS, DEVELOPMENT_WEBHOOK_SIGNING_KEY)):
+        if settings[key] is None and service_name in holders:
+            if settings["CARE_ENV"] == "production":
+                raise ConfigError("invalid configuration for {}: {}: required when "
+                                  "CARE_ENV=production".format(service_name, key))
+            settings[key] = development
     if settings["SMS_PROVIDER"] == "http" and not settings["SMS_HTTP_URL"]:
         raise ConfigError("invalid configuration for {}: SMS_HTTP_URL: required when "
                           "SMS_PROVIDER=http".format(service_name))

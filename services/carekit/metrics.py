@@ -11,3 +11,6 @@ HANDLER_SECONDS = Histogram("care_event_handler_seconds", "Time spent in event h
                             ["service", "event"])
 EVENTS_PARKED = Gauge("care_events_parked", "Events the relay gave up publishing (parked)",
                       ["service"])
+PUBLIC_COPIES = Counter("care_public_copies_total",
+                        "Copies of public events for other bureaus, by what the broker did",
+                        ["service", "outcome"])

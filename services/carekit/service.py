@@ -1,9 +1,11 @@
-"""What every care-network service has: tracing context in logs, a health RPC, and the RPC
-that replays its event log into one subscriber's queue (carekit.events.rebuild)."""
+"""What every care-network service has: tracing context in logs, a health RPC, the RPC that
+replays its event log into one subscriber's queue (carekit.events.rebuild), and the RPCs of
+the public stream for other bureaus (carekit.bureaus.desk)."""
 import structlog
 from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
 
+from carekit.bureaus.desk import PublicDesk
 from carekit.events.rebuild import EventLogReplayer
 from carekit.events.records import EVENT_LOG, PARKED, PENDING
 from carekit.mongo import Database
@@ -30,6 +32,7 @@ class CareService:
     tracing = Tracing()
     db = Database()
     replayer = EventLogReplayer()
+    public_desk = PublicDesk()
 
     @rpc
     def health(self):
@@ -42,3 +45,20 @@ class CareService:
     @rpc
     def replay_events(self, request):
         return self.replayer.replay(self.db, request)
+
+    # -- the public stream for other bureaus (carekit.bureaus.desk) ---------------------------
+    @rpc
+    def subscribe_bureau(self, request):
+        return self.public_desk.subscribe(self.db, request)
+
+    @rpc
+    def unsubscribe_bureau(self, request):
+        return self.public_desk.unsubscribe(self.db, request)
+
+    @rpc
+    def bureau_subscriptions(self):
+        return self.public_desk.subscriptions(self.db)
+
+    @rpc
+    def public_events(self, request):
+        return self.public_desk.events(self.db, request)

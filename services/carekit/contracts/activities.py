@@ -112,19 +112,25 @@ class Withdrawal(Contract):
     reason_code = fields.String(required=True, validate=validate.OneOf(DELETE_REASONS))
 
 
-@event_schema("activities", "VisitLogged", version=1)
+@event_schema("activities", "VisitLogged", version=1, public=dict(
+    child="child_id", refs=("record_id",), keep=("kind", "by_role", "revision", "duration_minutes"),
+    dates=("occurred_at",), education=("school_id",)))
 class VisitLoggedV1(CareRecordFacts):
     """A one-to-one care contact (家访, 谈心, 电话联系, 亲情电话, 资助 ...) was recorded; `kind` says
     which. revision is 1."""
 
 
-@event_schema("activities", "VisitRevised", version=1)
+@event_schema("activities", "VisitRevised", version=1, public=dict(
+    child="child_id", refs=("record_id",), keep=("kind", "by_role", "revision", "duration_minutes"),
+    dates=("occurred_at",), education=("school_id",)))
 class VisitRevisedV1(CareRecordFacts):
     """A care record was corrected; carries its full current public state (revision > 1)."""
     changed_fields = fields.List(fields.String(), required=True)
 
 
-@event_schema("activities", "VisitDeleted", version=1)
+@event_schema("activities", "VisitDeleted", version=1, public=dict(
+    child="child_id", refs=("record_id",), keep=("kind", "revision", "reason_code"),
+    dates=("occurred_at",), education=("school_id",)))
 class VisitDeletedV1(Withdrawal):
     """A care record (and, for kind=aid, its aid) was withdrawn: soft-deleted with a reason."""
     record_id = fields.String(**_id)
@@ -133,7 +139,9 @@ class VisitDeletedV1(Withdrawal):
     occurred_at = fields.AwareDateTime(required=True)
 
 
-@event_schema("activities", "AidDistributed", version=1)
+@event_schema("activities", "AidDistributed", version=1, public=dict(
+    child="child_id", refs=("aid_id",), keep=("revision", "form", "amount_fen", "quantity", "donor_type"),
+    dates=("occurred_at",), education=("school_id",)))
 class AidDistributedV1(Contract):
     """Aid (资助) was handed to a child: money or goods. amount_fen is the money, or the goods'
     estimated value, in fen (1 yuan = 100 fen). Re-published with the record's revision when
@@ -208,7 +216,10 @@ class ActivityCancelledV1(Contract):
     starts_at = fields.AwareDateTime(required=True)
 
 
-@event_schema("activities", "ActivityHeld", version=1)
+@event_schema("activities", "ActivityHeld", version=1, public=dict(
+    refs=("activity_id",), keep=("revision", "kind", "occasion", "present", "absent", "excused",
+                                 "left_behind_present", "participant_count"),
+    dates=("held_on",), education=("school_id",)))
 class ActivityHeldV1(ActivityFacts):
     """A group activity took place and attendance was taken; re-published with a higher
     revision when attendance is corrected. Counts are of children on the activity's roll;
@@ -224,7 +235,9 @@ class ActivityHeldV1(ActivityFacts):
     present_child_ids = fields.List(fields.String(), load_default=list)
 
 
-@event_schema("activities", "AwardGranted", version=1)
+@event_schema("activities", "AwardGranted", version=1, public=dict(
+    child="child_id", refs=("award_id",), keep=("recipient_type", "level"),
+    dates=("granted_on",), education=("school_id",)))
 class AwardGrantedV1(Contract):
     """An honour was granted to a child (e.g. 自强少年) or a teacher (优秀教师)."""
     award_id = fields.String(**_id)
@@ -244,7 +257,10 @@ class SubjectScore(Contract):
     full_marks = fields.Float(required=True, validate=validate.Range(min=1))
 
 
-@event_schema("activities", "AssessmentRecorded", version=1)
+@event_schema("activities", "AssessmentRecorded", version=1, public=dict(
+    child="child_id", refs=("assessment_id",), keep=("revision", "term", "average_percent",
+                                                      "behaviour_rating"),
+    education=("school_id",), education_only=True))
 class AssessmentRecordedV1(Contract):
     """A child's term assessment: grades by subject and a behaviour rating, so that
     "成绩提高了, 行为习惯好了" can be shown with numbers. One per child and term; a correction

@@ -100,39 +100,53 @@ class _Ending(Schema):
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
 
 
-@event_schema("pairing", "MentorAssigned", version=1)
+@event_schema("pairing", "MentorAssigned", version=1, public=dict(
+    child="child_id", refs=("pairing_id",), keep=("source", "reason"),
+    dates=("started_on",), education=("school_id",)))
 class MentorAssignedV1(_Mentor):
     """A teacher became a child's mentor (帮扶教师)."""
 
     reason = _code()  # ASSIGN_REASONS: why this teacher
 
 
-@event_schema("pairing", "MentorReleased", version=1)
+@event_schema("pairing", "MentorReleased", version=1, public=dict(
+    child="child_id", refs=("pairing_id",), keep=("source", "reason"),
+    dates=("started_on", "ended_on"), education=("school_id",)))
 class MentorReleasedV1(_Mentor, _Ending):
     """A mentor pairing ended (any cause; reason says which)."""
 
 
-@event_schema("pairing", "BuddyPaired", version=1)
+@event_schema("pairing", "BuddyPaired", version=1, public=dict(
+    child="child_id", refs=("pairing_id",), keep=("source",),
+    dates=("started_on",), education=("school_id",)))
 class BuddyPairedV1(_Buddy):
     """A classmate became the child's hand-in-hand friend (手拉手好朋友)."""
 
 
-@event_schema("pairing", "BuddyUnpaired", version=1)
+@event_schema("pairing", "BuddyUnpaired", version=1, public=dict(
+    child="child_id", refs=("pairing_id",), keep=("source", "reason"),
+    dates=("started_on", "ended_on"), education=("school_id",)))
 class BuddyUnpairedV1(_Buddy, _Ending):
     """A hand-in-hand friendship pairing ended."""
 
 
-@event_schema("pairing", "ProxyParentAssigned", version=1)
+@event_schema("pairing", "ProxyParentAssigned", version=1, public=dict(
+    child="child_id", refs=("pairing_id",), keep=("source",),
+    dates=("started_on",), education=("school_id",)))
 class ProxyParentAssignedV1(_ProxyParent):
     """A volunteer became the child's proxy parent (代理家长)."""
 
 
-@event_schema("pairing", "ProxyParentReleased", version=1)
+@event_schema("pairing", "ProxyParentReleased", version=1, public=dict(
+    child="child_id", refs=("pairing_id",), keep=("source", "reason"),
+    dates=("started_on", "ended_on"), education=("school_id",)))
 class ProxyParentReleasedV1(_ProxyParent, _Ending):
     """A proxy-parent pairing ended."""
 
 
-@event_schema("pairing", "PairingEnded", version=1)
+@event_schema("pairing", "PairingEnded", version=1, public=dict(
+    child="child_id", refs=("pairing_id",), keep=("kind", "source", "reason", "needs_repairing"),
+    dates=("started_on", "ended_on"), education=("school_id",)))
 class PairingEndedV1(_Pairing, _Ending):
     """A pairing ended because of a registry change, not a person's decision; the child is
     back in the unpaired pool for this kind and someone should act."""
@@ -143,7 +157,10 @@ class PairingEndedV1(_Pairing, _Ending):
     needs_repairing = fields.Boolean(load_default=True)  # false when the child left the programme
 
 
-@event_schema("pairing", "PairingPolicyChanged", version=1)
+@event_schema("pairing", "PairingPolicyChanged", version=1, public=dict(keep=(
+    "policy_version", "max_mentees", "min_mentees", "priority_per_class_min",
+    "priority_per_class_max", "head_teacher_first", "buddies_per_child",
+    "proxy_parent_required", "over_capacity_teachers")))
 class PairingPolicyChangedV1(Schema):
     """The county pairing policy changed (结对政策)."""
 

@@ -50,6 +50,18 @@ _version = dict(required=True, validate=validate.Range(min=1))
 _enrolment = dict(allow_none=True, load_default=None, validate=validate.Range(min=0, max=20000))
 
 
+def _public_child(*extra_facts, dates=(), org=(), education=()):
+    """What other bureaus see of a child event (carekit.events.public): the child's
+    pseudonym, township, age band, gender, left-behind type, status and family situation;
+    the school and grade for education-side subscribers only. Never the name, ID number,
+    birth date, class, guardian, parents or notes."""
+    return dict(child="child_id",
+                keep=("gender", "left_behind_type", "status", "family_hardship",
+                      "low_income_registered") + tuple(extra_facts),
+                org=("township_id",) + tuple(org), age="birth_date", dates=tuple(dates),
+                education=("school_id", "grade") + tuple(education))
+
+
 # Mixins go first among the bases: marshmallow then lists their fields last, as before.
 class _Changed(Schema):
     """An update event names the fields that changed; it carries the full current state."""
@@ -98,7 +110,8 @@ class ChildSnapshot(Schema):
     parents = fields.List(fields.Nested(ParentFacts), load_default=list)
 
 
-@event_schema("registry", "SchoolRegistered", version=1)
+@event_schema("registry", "SchoolRegistered", version=1, public=dict(
+    org=("school_id", "code", "name", "county_id", "township_id"), education_only=True))
 class SchoolRegisteredV1(Schema):
     """A school joined the county's care network."""
     school_id = fields.String(**_id)
@@ -110,7 +123,8 @@ class SchoolRegisteredV1(Schema):
     township_name = fields.String(required=True)
 
 
-@event_schema("registry", "SchoolUpdated", version=1)
+@event_schema("registry", "SchoolUpdated", version=1, public=dict(
+    org=("school_id", "code", "name", "county_id", "township_id"), education_only=True))
 class SchoolUpdatedV1(_Changed, SchoolRegisteredV1):
     """A school's name or code changed; carries its full current state."""
 
@@ -133,13 +147,14 @@ class ClassUpdatedV1(_Changed, ClassCreatedV1):
     """A class changed (typically its head teacher); carries the class's full current state."""
 
 
-@event_schema("registry", "ChildRegistered", version=1)
+@event_schema("registry", "ChildRegistered", version=1,
+              public=_public_child(dates=("registered_on",)))
 class ChildRegisteredV1(ChildSnapshot):
     """A child's file (一生一档) was opened."""
     registered_on = fields.Date(required=True)
 
 
-@event_schema("registry", "ChildUpdated", version=1)
+@event_schema("registry", "ChildUpdated", version=1, public=_public_child())
 class ChildUpdatedV1(ChildSnapshot):
     """A child's file changed. `changed_fields` names every changed field (dotted paths such
     as guardian.phone); values of sensitive fields are never carried, only their names."""
@@ -147,7 +162,8 @@ class ChildUpdatedV1(ChildSnapshot):
                                  validate=validate.Length(min=1))
 
 
-@event_schema("registry", "ChildStatusChanged", version=1)
+@event_schema("registry", "ChildStatusChanged", version=1, public=_public_child(
+    "previous_status", "reason_code", dates=("effective_date",)))
 class ChildStatusChangedV1(ChildSnapshot):
     """A child stopped being left-behind, graduated, or was reactivated (`status` is the new
     status)."""
@@ -157,7 +173,8 @@ class ChildStatusChangedV1(ChildSnapshot):
     effective_date = fields.Date(required=True)
 
 
-@event_schema("registry", "ChildTransferred", version=1)
+@event_schema("registry", "ChildTransferred", version=1, public=_public_child(
+    dates=("effective_date",), org=("from_township_id",), education=("from_school_id",)))
 class ChildTransferredV1(ChildSnapshot):
     """A child's file moved to another school in the county (school_id/class_id/township_id
     are the new ones). Pairings at the old school should end."""
@@ -234,24 +251,29 @@ class _ChildFactsV2(Schema):
     lunch_at_school = fields.Boolean(allow_none=True, load_default=None)    # 在校就餐
 
 
-@event_schema("registry", "ChildRegistered", version=2)
+@event_schema("registry", "ChildRegistered", version=2, public=_public_child(
+    "migrant_left_behind", dates=("registered_on",)))
 class ChildRegisteredV2(_ChildFactsV2, ChildRegisteredV1):
     """A child's file (一生一档) was opened (v2: guardian situation, 流动留守, boarding, lunch)."""
 
 
-@event_schema("registry", "ChildUpdated", version=2)
+@event_schema("registry", "ChildUpdated", version=2,
+              public=_public_child("migrant_left_behind"))
 class ChildUpdatedV2(_ChildFactsV2, ChildUpdatedV1):
     """A child's file changed (v2: guardian situation, 流动留守, boarding, lunch). New
     changed_fields names: guardian.situation, migrant_left_behind, boards_at_school,
     lunch_at_school."""
 
 
-@event_schema("registry", "ChildStatusChanged", version=2)
+@event_schema("registry", "ChildStatusChanged", version=2, public=_public_child(
+    "migrant_left_behind", "previous_status", "reason_code", dates=("effective_date",)))
 class ChildStatusChangedV2(_ChildFactsV2, ChildStatusChangedV1):
     """A child's status changed (v2: guardian situation, 流动留守, boarding, lunch)."""
 
 
-@event_schema("registry", "ChildTransferred", version=2)
+@event_schema("registry", "ChildTransferred", version=2, public=_public_child(
+    "migrant_left_behind", dates=("effective_date",), org=("from_township_id",),
+    education=("from_school_id",)))
 class ChildTransferredV2(_ChildFactsV2, ChildTransferredV1):
     """A child moved to another school (v2: guardian situation, 流动留守, boarding, lunch)."""
 
@@ -262,12 +284,16 @@ class _Enrolment(Schema):
     enrolment = fields.Integer(**_enrolment)
 
 
-@event_schema("registry", "SchoolRegistered", version=2)
+@event_schema("registry", "SchoolRegistered", version=2, public=dict(
+    org=("school_id", "code", "name", "county_id", "township_id"), keep=("enrolment",),
+    education_only=True))
 class SchoolRegisteredV2(_Enrolment, SchoolRegisteredV1):
     """A school joined the care network (v2: enrolment)."""
 
 
-@event_schema("registry", "SchoolUpdated", version=2)
+@event_schema("registry", "SchoolUpdated", version=2, public=dict(
+    org=("school_id", "code", "name", "county_id", "township_id"), keep=("enrolment",),
+    education_only=True))
 class SchoolUpdatedV2(_Enrolment, SchoolUpdatedV1):
     """A school changed (v2: enrolment; changed_fields may name it)."""
 
@@ -290,12 +316,14 @@ class CountyFacts(Schema):
     name = fields.String(required=True)
 
 
-@event_schema("registry", "CountyRegistered", version=1)
+@event_schema("registry", "CountyRegistered", version=1,
+              public=dict(org=("county_id", "code", "name")))
 class CountyRegisteredV1(CountyFacts):
     """A county (县) joined the care network."""
 
 
-@event_schema("registry", "CountyUpdated", version=1)
+@event_schema("registry", "CountyUpdated", version=1,
+              public=dict(org=("county_id", "code", "name")))
 class CountyUpdatedV1(_Changed, CountyFacts):
     """A county's name or code changed; carries its full current state."""
 
@@ -308,12 +336,14 @@ class TownshipFacts(Schema):
     name = fields.String(required=True)
 
 
-@event_schema("registry", "TownshipRegistered", version=1)
+@event_schema("registry", "TownshipRegistered", version=1,
+              public=dict(org=("township_id", "county_id", "code", "name")))
 class TownshipRegisteredV1(TownshipFacts):
     """A township (乡镇) was added to a county."""
 
 
-@event_schema("registry", "TownshipUpdated", version=1)
+@event_schema("registry", "TownshipUpdated", version=1,
+              public=dict(org=("township_id", "county_id", "code", "name")))
 class TownshipUpdatedV1(_Changed, TownshipFacts):
     """A township was renamed or recoded; carries its full current state. School events
     written before it carry the old township_name: take the name from here."""

@@ -57,18 +57,33 @@ class Catalogue:
     def entries(self):
         return [self._schemas[key] for key in sorted(self._schemas)]
 
+    def public(self, name, version):
+        """The public declaration of `name` v`version`, or None (not public, or unknown)."""
+        entry = self._schemas.get((name, version))
+        return entry.get("public") if entry else None
+
+    def public_entries(self, source=None):
+        """Entries of every event version with a public declaration (of `source` only)."""
+        return [e for e in self.entries() if e.get("public") is not None
+                and (source is None or e["source"] == source)]
+
 
 catalogue = Catalogue()
 
 
-def event_schema(source, name, version=1, summary=""):
-    """Class decorator: register a marshmallow Schema as the contract for `name` v`version`."""
+def event_schema(source, name, version=1, summary="", public=None):
+    """Class decorator: register a marshmallow Schema as the contract for `name` v`version`.
+    `public`: what of it other bureaus may see (carekit.events.public), None: nothing."""
     def register(schema_cls):
         if not issubclass(schema_cls, Schema):
             raise TypeError("event schemas are marshmallow Schemas")
         catalogue.register(source, name, version, schema_cls, summary or (schema_cls.__doc__ or "").strip())
         schema_cls.event_name = name
         schema_cls.event_version = version
+        if public is not None:
+            from carekit.events.public import Public
+            catalogue.entry(name, version)["public"] = Public.declare(public, schema_cls)
+        schema_cls.public = catalogue.entry(name, version).get("public")
         return schema_cls
     return register
 

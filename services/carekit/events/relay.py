@@ -55,8 +55,9 @@ class Relay:
     """Plain relay logic over a pymongo Database and a ConfirmingPublisher."""
 
     def __init__(self, service, database, publisher, carriers, batch_size=200,
-                 subscribed_names=(), max_attempts=10, redeclare=None):
+                 subscribed_names=(), max_attempts=10, redeclare=None, public=None):
         self.service = service
+        self.public = public  # a carekit.bureaus.stream.PublicStream, or None
         self.database = database
         self.publisher = publisher
         self.carriers = list(carriers)
@@ -90,18 +91,24 @@ class Relay:
             for envelope in carried(doc):
                 envelopes.append(envelope)
                 order[envelope["id"]] = _order_of(doc, envelope)
-        outcome = self._publish(envelopes)  # PublishFailed: nothing written, all still carried
-        self._log(carrier, envelopes, order, outcome)
+        # the other bureaus' copies ride in the same confirmed batch (read the subscribers
+        # after the documents: carekit.bureaus.directory)
+        copies = self.public.copies(envelopes) if self.public is not None else []
+        # PublishFailed: nothing written, all still carried, all published again next round
+        outcome = self._publish(envelopes, copies)
+        marks = self.public.marks(copies, outcome) if copies else {}
+        self._log(carrier, envelopes, order, outcome, marks)
         self._clear(carrier, docs)
         return len(docs)
 
-    def _publish(self, envelopes):
+    def _publish(self, envelopes, copies=()):
         if not envelopes:
             return None
         return self.publisher.publish([
             Outgoing(message_id=e["id"], exchange=self.exchange,
                      routing_key=split_type(e["type"])[0], body=encode(e),
-                     content_type=CONTENT_TYPE) for e in envelopes])
+                     content_type=CONTENT_TYPE) for e in envelopes]
+            + [copy.outgoing for copy in copies])
 
     def _verdict(self, envelope, outcome):
         """(status, routed, error) an event earned from the broker."""
@@ -114,9 +121,10 @@ class Relay:
             return SENT, False, None  # nobody subscribes (yet); kept in event_log for replay
         return SENT, True, None
 
-    def _log(self, carrier, envelopes, order, outcome):
+    def _log(self, carrier, envelopes, order, outcome, marks=None):
         if not envelopes:
             return
+        marks = marks or {}
         now, clock = datetime.now(timezone.utc), time.time()
         entries, failed = [], 0
         for envelope in envelopes:
@@ -126,6 +134,8 @@ class Relay:
                      "version": version, "status": status, "routed": routed,
                      "carrier": carrier, "order": order[envelope["id"]], "recorded_at": now,
                      "attempts": 0 if status == SENT else 1}
+            if envelope["id"] in marks:
+                entry["public"] = marks[envelope["id"]]  # bureaus whose copy the broker took
             if status == PENDING:
                 failed += 1
                 entry.update(last_error=error, next_attempt_at=clock + retry_backoff_seconds(1))
@@ -146,6 +156,10 @@ class Relay:
             self.database[EVENT_LOG].update_many(
                 {"_id": {"$in": delivered_again}, "status": {"$ne": SENT}},
                 {"$set": {"status": SENT, "routed": True}, "$unset": {"next_attempt_at": ""}})
+        for entry in duplicates:  # our copies count too
+            if entry.get("public"):
+                self.database[EVENT_LOG].update_one({"_id": entry["_id"]}, {"$set": {
+                    "public.{}".format(b): g for b, g in entry["public"].items()}})
         metrics.EVENTS_PUBLISHED.labels(self.service).inc(len(entries) - failed)
         if failed:
             self.redeclare()
@@ -336,9 +350,23 @@ class RelayRunner(SharedExtension):
                            subscribed_names={s.event_name for s in subscriptions
                                              if s.source_service == service},
                            max_attempts=int(config.get("OUTBOX_MAX_ATTEMPTS", 10)),
-                           redeclare=lambda: publisher.declare(entities))
+                           redeclare=lambda: publisher.declare(entities),
+                           public=self._public_stream(service, config))
         self._running = True
         self._gt = self.container.spawn_managed_thread(self._run, identifier="outbox_relay")
+
+    def _public_stream(self, service, config):
+        """Copies for other bureaus, when some of this service's events are public."""
+        from carekit.bureaus.stream import PublicStream
+        from carekit.events.catalogue import load_contracts
+        from carekit.events.public import Keyring
+        if not load_contracts().public_entries(service):
+            return None
+        if not config.get("PUBLIC_STREAM_KEY"):
+            raise RuntimeError("{} publishes public events but has no PUBLIC_STREAM_KEY".format(
+                service))
+        return PublicStream(service, self.database, Keyring(config["PUBLIC_STREAM_KEY"]),
+                            float(config.get("PUBLIC_DIRECTORY_SECONDS", 2.0)))
 
     def _take_notes(self):
         notes, self._notes = self._notes, {}

@@ -23,9 +23,10 @@ from kombu import Exchange, Queue, binding
 PERSISTENT = 2
 PRODUCT_SERVICE_MODULES = (
     "registry.service", "pairing.service", "activities.service",
-    "notifications.service", "reporting.service",
+    "notifications.service", "reporting.service", "bureaus.service",
 )
-PRODUCT_SERVICES = ("registry", "pairing", "activities", "notifications", "reporting")
+PRODUCT_SERVICES = ("registry", "pairing", "activities", "notifications", "reporting",
+                    "bureaus")
 
 
 def _exchange(name, kind, **options):
@@ -41,6 +42,17 @@ def _bound(exchange):
 
 def event_exchange(source_service):
     return _exchange("{}.events".format(source_service), "topic")
+
+
+def public_exchange():
+    """The de-identified stream for other bureaus (carekit.bureaus); provisioned by the
+    deployment, declared by publishers in development."""
+    return _exchange("care.public", "topic")
+
+
+def publishes_public_events(service):
+    from carekit.events.catalogue import load_contracts
+    return bool(load_contracts().public_entries(service))
 
 
 def replay_exchange(source_service):
@@ -169,9 +181,11 @@ def exchanges_for_subscriber(subscription, config):
 def entities_publisher_declares(service, subscriptions, config):
     """Provisioned: only the publisher's own exchanges (its account may not declare other
     services' queues: the topology step bound them). Otherwise every subscriber queue too."""
+    public = [public_exchange()] if publishes_public_events(service) else []
     if provisioned(config):
-        return [event_exchange(service), replay_exchange(service)]
-    return entities_for_publisher(service, subscriptions)
+        return [event_exchange(service), replay_exchange(service)] + [
+            _exchange(e.name, e.type, passive=True) for e in public]
+    return entities_for_publisher(service, subscriptions) + public
 
 
 def ensure_exchanges(amqp_uri, exchanges):
