@@ -16,7 +16,7 @@ if [ -z "${MONGO_URI:-}" ]; then
 --pid-file .run/nx-27017.pid --log-file .run/logs/nx-27017.log")
   export MONGO_URI="mongodb://127.0.0.1:$port/"
 fi
-services=(registry pairing activities notifications reporting gateway)
+services=(registry pairing activities notifications reporting bureaus gateway)
 for service in "${services[@]}"; do programs+=("$service=.venv/bin/python -m carekit.run $service"); done
 # The supervisor restarts a process that dies (with backoff) while the others keep serving;
 # Ctrl-C (or SIGTERM) stops them all.
@@ -50,6 +50,7 @@ care-network is running
   RabbitMQ      $AMQP_URI   management: http://127.0.0.1:15672 (guest/guest)
   MongoDB       $MONGO_URI   (one database per service: care_<service>)
   dead letters  .venv/bin/python -m carekit.events.dlq list <service>
+  bureaus       .venv/bin/python -m carekit.bureaus onboard minzheng --events all   (民政 etc.)
   try it        .venv/bin/nameko shell --broker $AMQP_URI
                 >>> n.rpc.registry.list_schools()      (every RPC: services/<name>/README.md)
 Ctrl-C stops everything.

@@ -3,7 +3,8 @@
 // service's own database (DESIGN §3: no service reads another's database). Passwords come
 // from the environment (MONGO_PASSWORD_<SERVICE>); none is written in any file.
 // To rotate a password later: db.getSiblingDB("care_<service>").changeUserPassword(...).
-const services = ["registry", "pairing", "activities", "notifications", "reporting", "gateway"];
+const services = ["registry", "pairing", "activities", "notifications", "reporting", "gateway",
+                  "bureaus"];
 
 for (const service of services) {
   const variable = "MONGO_PASSWORD_" + service.toUpperCase();

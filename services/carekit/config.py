@@ -161,6 +161,8 @@ def load_settings(service_name, environ=None):
                 raise ConfigError("invalid configuration for {}: {}: required when "
                                   "CARE_ENV=production".format(service_name, key))
             settings[key] = development
+        if settings[key] is None or service_name not in holders:
+            settings.pop(key)  # the key stays with the services that need it
     if settings["SMS_PROVIDER"] == "http" and not settings["SMS_HTTP_URL"]:
         raise ConfigError("invalid configuration for {}: SMS_HTTP_URL: required when "
                           "SMS_PROVIDER=http".format(service_name))

@@ -110,7 +110,8 @@ def filled_env():
         if not value:
             env[key] = (base64.urlsafe_b64encode(b"fake-key-for-compose-validation!").decode()
                         if key == "PII_ENCRYPTION_KEY"
-                        else "dummy-" + key.lower().replace("_", "-"))
+                        else "dummy-" + key.lower().replace("_", "-")
+                        + ("-long-enough-for-a-key" if key.endswith("_KEY") else ""))
     return env
 
 
@@ -414,10 +415,9 @@ def test_rabbitmq_init_gets_every_password_it_needs(services):
     env = service_env(services["rabbitmq-init"])
     listed = env["CARE_SERVICES"].split(",")
     assert sorted(listed) == sorted(SERVICE_NAMES)
-    bureaus = env["PUBLIC_STREAM_BUREAUS"].split(",")
-    assert len(bureaus) >= 4
+    # bureaus' accounts are made by `python -m carekit.bureaus onboard`, not here
+    assert not [k for k in env if k.startswith("RABBITMQ_PASSWORD_BUREAU_")]
     needed = (["RABBITMQ_PASSWORD_" + s.upper() for s in listed]
-              + ["RABBITMQ_PASSWORD_BUREAU_" + b.upper() for b in bureaus]
               + ["RABBITMQ_PASSWORD_TOPOLOGY", "RABBITMQ_ADMIN_USER", "RABBITMQ_ADMIN_PASSWORD"])
     for key in needed:
         assert key in env, "rabbitmq-init lacks {}".format(key)
@@ -537,5 +537,5 @@ def test_env_example_holds_no_real_secret_and_says_how_to_make_one():
     key = subprocess.run([sys.executable] + shlex.split(command)[1:], check=True,
                          capture_output=True, text=True).stdout.strip()
     from carekit.config import load_settings
-    assert load_settings("registry", {"CARE_ENV": "production",
-                                      "PII_ENCRYPTION_KEY": key})["PII_ENCRYPTION_KEY"] == key
+    assert load_settings("registry", {"CARE_ENV": "production", "PII_ENCRYPTION_KEY": key,
+                                      "PUBLIC_STREAM_KEY": "k" * 64})["PII_ENCRYPTION_KEY"] == key

@@ -19,6 +19,8 @@ import amqp.exceptions
 import pytest
 from kombu import Connection, Exchange, Producer, Queue
 
+from carekit.bureaus import onboarding
+from carekit.config import PUBLIC_STREAM_PUBLISHERS, WEBHOOK_SENDERS
 from carekit.events import topology
 from carekit.events.dlq import DeadLetters
 from carekit.testing.plugin import wait_for
@@ -51,7 +53,6 @@ class Accounts:
         self.bureau_prefix = "t{}-bureau-".format(run)
         self.services = [PUBLISHER, SUBSCRIBER, "gateway"]
         self.passwords = {s: secrets.token_hex(16) for s in self.services}
-        self.passwords["bureau:" + BUREAU] = secrets.token_hex(16)
         self.topology_password = secrets.token_hex(16)
         self.api = provision.Api(rabbit_admin.api, rabbit_admin.user, rabbit_admin.password)
         self.users = []
@@ -59,9 +60,13 @@ class Accounts:
     def provision(self):
         subscriptions = topology.subscriptions_in_modules([PROBES])
         self.users = provision.provision(
-            self.api, self.vhost, self.services, subscriptions, [BUREAU], self.passwords,
-            self.topology_password, user_prefix=self.user_prefix,
-            bureau_prefix=self.bureau_prefix, log=lambda message: None)
+            self.api, self.vhost, self.services, subscriptions, self.passwords,
+            self.topology_password, user_prefix=self.user_prefix, log=lambda message: None)
+        # a bureau joins as `python -m carekit.bureaus onboard` makes it (broker part)
+        onboarding.prepare_queue(self.api, self.vhost, BUREAU, ["ChildRegistered"])
+        self.passwords["bureau:" + BUREAU] = onboarding.create_account(
+            self.api, self.vhost, self.bureau_prefix + BUREAU, BUREAU)
+        self.users.append(self.bureau_prefix + BUREAU)
 
     def uri(self, who):
         if who == "topology":
@@ -147,7 +152,27 @@ def test_each_service_reads_only_its_own_queues_for_the_real_subscriptions():
             assert bool(re.fullmatch(perms[service]["read"], rpc_queue)) is (service == other)
             events = other + ".events"
             assert bool(re.fullmatch(perms[service]["write"], events)) is (service == other)
-        assert not re.fullmatch(perms[service]["write"], provision.PUBLIC_EXCHANGE)
+        # only the publishers of public events may send to the bureaus' exchange, and each
+        # only its own public events (topic permission); nobody may read from it
+        assert bool(re.fullmatch(perms[service]["write"], provision.PUBLIC_EXCHANGE)) is (
+            service in PUBLIC_STREAM_PUBLISHERS)
+        assert not re.fullmatch(perms[service]["read"], provision.PUBLIC_EXCHANGE)
+        topics = {t["exchange"]: t for t in provision.service_permissions(
+            service, subscriptions)[1]}
+        if service in PUBLIC_STREAM_PUBLISHERS:
+            mine = provision.public_event_names(service)
+            assert re.fullmatch(topics["care.public"]["write"], "minzheng." + mine[0])
+            others = [n for s in PUBLIC_STREAM_PUBLISHERS if s != service
+                      for n in provision.public_event_names(s)]
+            assert not any(re.fullmatch(topics["care.public"]["write"], "minzheng." + n)
+                           for n in others if n not in mine)
+        else:
+            assert "care.public" not in topics
+        # the bureaus' queues: webhook ones are read by the bureaus service alone, AMQP ones
+        # by the bureau's own account alone
+        assert bool(re.fullmatch(perms[service]["read"], "webhook.minzheng")) is (
+            service in WEBHOOK_SENDERS)
+        assert not re.fullmatch(perms[service]["read"], "public.minzheng")
 
 
 def test_only_notifications_may_call_one_registry_method():
@@ -175,17 +200,17 @@ def test_bureaus_can_only_read_their_own_queue():
 
 def test_provisioning_refuses_missing_or_weak_passwords(capsys):
     env = {"RABBITMQ_ADMIN_USER": "admin", "RABBITMQ_ADMIN_PASSWORD": "x" * 20,
-           "CARE_SERVICES": "registry", "PUBLIC_STREAM_BUREAUS": "minzheng",
-           "RABBITMQ_PASSWORD_REGISTRY": "a" * 20, "RABBITMQ_PASSWORD_BUREAU_MINZHENG": "b" * 20,
+           "CARE_SERVICES": "registry,pairing",
+           "RABBITMQ_PASSWORD_REGISTRY": "a" * 20, "RABBITMQ_PASSWORD_PAIRING": "b" * 20,
            "RABBITMQ_PASSWORD_TOPOLOGY": "changeme",
            "RABBITMQ_MANAGEMENT_URL": "http://127.0.0.1:9/never-called"}
     assert provision.main(env) == 1
     assert "RABBITMQ_PASSWORD_TOPOLOGY" in capsys.readouterr().err
     env["RABBITMQ_PASSWORD_TOPOLOGY"] = "c" * 20
-    del env["RABBITMQ_PASSWORD_BUREAU_MINZHENG"]
+    del env["RABBITMQ_PASSWORD_PAIRING"]
     assert provision.main(env) == 1
-    assert "RABBITMQ_PASSWORD_BUREAU_MINZHENG" in capsys.readouterr().err
-    env["RABBITMQ_PASSWORD_BUREAU_MINZHENG"] = "p@ss/word:with-specials"
+    assert "RABBITMQ_PASSWORD_PAIRING" in capsys.readouterr().err
+    env["RABBITMQ_PASSWORD_PAIRING"] = "p@ss/word:with-specials"
     assert provision.main(env) == 1
 
 
@@ -319,13 +344,16 @@ def test_no_account_can_eavesdrop_forge_or_steal(who, accounts, monkeypatch, mak
 
 def test_bureau_reads_the_public_stream_and_nothing_else(accounts):
     queue = provision.bureau_queue(BUREAU)
-    publish(accounts.admin_uri, provision.PUBLIC_EXCHANGE, "ChildRegistered")
+    publish(accounts.admin_uri, provision.PUBLIC_EXCHANGE, "someoneelse.ChildRegistered")
+    publish(accounts.admin_uri, provision.PUBLIC_EXCHANGE, BUREAU + ".ChildUpdated")
+    publish(accounts.admin_uri, provision.PUBLIC_EXCHANGE, BUREAU + ".ChildRegistered")
     bureau = accounts.uri("bureau")
     with Connection(bureau) as conn:  # bureau clients declare passively: they may not declare
         channel = conn.channel()
         assert channel.queue_declare(queue, passive=True).queue == queue
     message = wait_for(lambda: get_one(bureau, queue), message="public event")
     assert "probe" in str(message.body)
+    assert message.delivery_info["routing_key"] == BUREAU + ".ChildRegistered"
     with Connection(accounts.admin_uri) as conn:
         channel = conn.channel()
         Exchange("registry.events", type="topic", durable=True).bind(channel).declare()

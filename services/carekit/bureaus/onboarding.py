@@ -110,23 +110,38 @@ def sync_bindings(api, vhost, queue, keys):
             api.unbind(vhost, PUBLIC_EXCHANGE, queue, properties)
 
 
+def prepare_queue(api, vhost, bureau, names, webhook_service=None):
+    """The bureau's durable queue bound to care.public for exactly `names` (and, for a
+    webhook bureau, to the bureaus service's requeue exchange). Returns the queue's name."""
+    queue = webhook_queue(bureau) if webhook_service else bureau_queue(bureau)
+    api.declare_public_exchange(vhost)
+    api.declare_queue(vhost, queue)
+    sync_bindings(api, vhost, queue, [routing_key(bureau, name) for name in names])
+    if webhook_service:
+        # failed deliveries come back to the queue through the bureaus service's retries
+        requeue = topology.requeue_exchange(webhook_service).name
+        api.call("PUT", "/exchanges/{}/{}".format(_q(vhost), _q(requeue)),
+                 {"type": "direct", "durable": True, "auto_delete": False, "internal": False,
+                  "arguments": {}})
+        api.bind(vhost, requeue, queue, queue)
+    return queue
+
+
+def create_account(api, vhost, user, bureau):
+    """The bureau's read-only account with a fresh password (returned: print it once)."""
+    password = secrets.token_urlsafe(24)
+    api.put_user(vhost, user, password, bureau_permissions(bureau))
+    return password
+
+
 def onboard(county, bureau, events, education=False, webhook=None):
     """Steps 1-3 above; returns what to tell the bureau (once)."""
     _check_name(bureau)
     names = resolve_events(events, education)
     generation = int(county.clock() * 1000)
     api, vhost = county.api, county.vhost
-    queue = webhook_queue(bureau) if webhook else bureau_queue(bureau)
-    api.declare_public_exchange(vhost)
-    api.declare_queue(vhost, queue)
-    sync_bindings(api, vhost, queue, [routing_key(bureau, name) for name in names])
-    if webhook:
-        # failed deliveries come back to the queue through the bureaus service's retries
-        requeue = topology.requeue_exchange(county.webhook_service).name
-        api.call("PUT", "/exchanges/{}/{}".format(_q(vhost), _q(requeue)),
-                 {"type": "direct", "durable": True, "auto_delete": False, "internal": False,
-                  "arguments": {}})
-        api.bind(vhost, requeue, queue, queue)
+    queue = prepare_queue(api, vhost, bureau, names,
+                          county.webhook_service if webhook else None)
     county.each_publisher("subscribe_bureau", {
         "bureau": bureau, "events": names, "education": bool(education),
         "delivery": "webhook" if webhook else "amqp", "generation": generation})
@@ -139,9 +154,8 @@ def onboard(county, bureau, events, education=False, webhook=None):
         api.delete("/queues/{}/{}".format(_q(vhost), _q(bureau_queue(bureau))))
         api.delete("/users/" + _q(county.user(bureau)))
     else:
-        password = secrets.token_urlsafe(24)
-        api.put_user(vhost, county.user(bureau), password, bureau_permissions(bureau))
-        told.update(delivery="amqp", user=county.user(bureau), password=password, vhost=vhost)
+        told.update(delivery="amqp", user=county.user(bureau), vhost=vhost,
+                    password=create_account(api, vhost, county.user(bureau), bureau))
         if api.delete("/queues/{}/{}".format(_q(vhost), _q(webhook_queue(bureau)))):
             county.rpc[county.webhook_service].remove_webhook({"bureau": bureau})
     return told
