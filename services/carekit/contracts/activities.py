@@ -140,7 +140,8 @@ class VisitDeletedV1(Withdrawal):
 
 
 @event_schema("activities", "AidDistributed", version=1, public=dict(
-    child="child_id", refs=("aid_id",), keep=("revision", "form", "amount_fen", "quantity", "donor_type"),
+    child="child_id", refs=("aid_id",),
+    keep=("revision", "form", "amount_fen", "quantity", "donor_type"),
     dates=("occurred_at",), education=("school_id",)))
 class AidDistributedV1(Contract):
     """Aid (资助) was handed to a child: money or goods. amount_fen is the money, or the goods'
