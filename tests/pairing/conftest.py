@@ -56,6 +56,22 @@ class World:
                 kid, school_id=school_id, class_id=classes[i % len(classes)]))
         return tids, kids
 
+    def policy(self, **values):
+        """Set county-1's policy (the factory's schools are in county-1)."""
+        return self.desk.set_policy(dict(values, county_id=factory.COUNTY), self.queries)
+
+    def recommend(self, class_id, child_ids, by="head-teacher"):
+        return self.desk.recommend_priority({"class_id": class_id, "child_ids": list(child_ids),
+                                             "by": by})
+
+    def items(self, answer):
+        return answer["items"]
+
+    def active(self, **where):
+        """Active pairings as stored, [(kind, child_id, partner_id)] sorted."""
+        return sorted((p.kind, p.child_id, p.partner_id)
+                      for p in self.store.pairings.active(**where))
+
     def events(self, name=None):
         """Every event recorded so far (carried in documents or moved to the log), oldest
         first; [(name, data)]."""

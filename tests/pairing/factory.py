@@ -4,12 +4,13 @@ import itertools
 from carekit.events.catalogue import catalogue
 
 TOWNSHIP = "tw-1"
+COUNTY = "county-1"
 _names = itertools.count(1)
 
 
 def school(school_id="s1", version=1):
     return {"school_id": school_id, "version": version, "code": school_id, "name": "第{}小学".format(
-        school_id), "county_id": "county-1", "township_id": TOWNSHIP, "township_name": "城关镇"}
+        school_id), "county_id": COUNTY, "township_id": TOWNSHIP, "township_name": "城关镇"}
 
 
 def klass(class_id, school_id="s1", head_teacher_id=None, version=1, grade=3, number=1):

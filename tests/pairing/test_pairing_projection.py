@@ -53,7 +53,7 @@ def state(world):
         return (p["kind"], p["child_id"], p["partner_id"], p["partner_name"], p["started_on"],
                 p.get("ended_on"), p.get("end_reason"))
     active = sorted(pairing(p) for s in ("s1", "s2") for p in world.queries.pairings(
-        {"school_id": s, "include_ended": True}))
+        {"school_id": s, "include_ended": True})["items"])
     events = sorted((name, d["child_id"], d.get("reason") or "", d.get("ended_on") or "")
                     for name, d in world.events())
     return {"children": docs("children"), "staff": docs("staff"),

@@ -80,8 +80,11 @@ def test_commands_plans_and_reactions_end_to_end(run_service, rpc, config, db, r
     for kid in kids:
         registry("ChildRegistered", factory.registered(kid))
     wait_for(lambda: db.children.count_documents({}) == 5 and db.staff.count_documents({}) == 2
-             and db.classes.count_documents({}) == 1, message="projection")
+             and db.classes.count_documents({}) == 1 and db.schools.count_documents({}) == 1,
+             message="projection")
     with rpc(config) as proxy:
+        assert call(proxy, "set_policy", {"county_id": factory.COUNTY, "mentor_scope": "all",
+                                          "by": "bureau"})["policy"]["version"] == 1
         bad = call(proxy, "assign_mentor", {"child_id": "", "colour": "red"})["refused"]
         assert bad["code"] == "validation_failed"
         assert sorted((e["field"], e["code"]) for e in bad["errors"]) == [
@@ -98,9 +101,9 @@ def test_commands_plans_and_reactions_end_to_end(run_service, rpc, config, db, r
         assert {p["teacher_id"] for p in plan["pairs"] if p["reason"] == "head_teacher"} == {"t1"}
         assert call(proxy, "apply_plan", {"plan_id": plan["plan_id"]})["status"] == "applied"
         loads = {t["teacher_id"]: t["load"] for t in call(proxy, "teacher_load",
-                                                          {"school_id": "s1"})}
+                                                          {"school_id": "s1"})["items"]}
         assert loads == {"t1": 3, "t2": 2}
-        assert call(proxy, "unpaired_children", {"school_id": "s1"}) == []
+        assert call(proxy, "unpaired_children", {"school_id": "s1"})["items"] == []
     registry("StaffLeft", factory.staff_left("t1", class_ids=["c1"]))
 
     def pairing_ended():
@@ -113,7 +116,7 @@ def test_commands_plans_and_reactions_end_to_end(run_service, rpc, config, db, r
     names = [n for n, _ in watch()]
     assert names.count("MentorAssigned") == 5 and names.count("MentorReleased") == 3
     with rpc(config) as proxy:
-        waiting = call(proxy, "unpaired_children", {"school_id": "s1"})
+        waiting = call(proxy, "unpaired_children", {"school_id": "s1"})["items"]
         assert sorted(c["child_id"] for c in waiting) == sorted(d["child_id"] for d in ended)
 
 
