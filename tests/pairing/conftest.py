@@ -12,7 +12,7 @@ from pairing import intake
 from pairing.desk import PairingDesk
 from pairing.planning import Planning
 from pairing.queries import PairingQueries
-from pairing.storage import CARRIERS, PairingStore
+from pairing.storage import CARRIERS, INDEXES, PairingStore
 from tests.pairing import factory
 
 load_contracts()
@@ -31,6 +31,8 @@ class World:
 
     def __init__(self, db):
         self.db = db
+        for collection, models in INDEXES.items():  # as the service's container does
+            db[collection].create_indexes(models)
         self.store = PairingStore(db)
         self.desk = PairingDesk(self.store, EventRecorder("pairing", db, "test"), lambda: TODAY)
         self.planning = Planning(self.store, self.desk)
