@@ -4,8 +4,12 @@ import json
 import uuid
 
 import pytest
+from kombu import Connection, Queue
 
+from carekit.events import topology
+from carekit.events.bus import ConfirmingPublisher, Outgoing
 from carekit.events.catalogue import load_contracts
+from carekit.events.envelope import CONTENT_TYPE, encode, new_envelope
 from carekit.events.outbox import EventRecorder
 from carekit.events.records import EVENT_LOG, OUTBOX_FIELD
 from pairing import intake
@@ -90,3 +94,60 @@ class World:
 @pytest.fixture
 def world(db):
     return World(db)
+
+
+# -- the service on the real broker ---------------------------------------------------------------
+WATCH = "test-watch-pairing-events"
+
+
+@pytest.fixture
+def service_config(make_config):
+    return make_config("pairing", SUBSCRIBER_MODULES="pairing.service")
+
+
+@pytest.fixture
+def service_db(service_config, mongo_client):
+    return mongo_client[service_config["MONGO_DATABASE"]]
+
+
+def registry_envelope(name, data):
+    return new_envelope("registry", name, data, subject=next(iter(data.values())))
+
+
+@pytest.fixture
+def registry(service_config):
+    """Publishes registry events as the registry's relay does (confirmed, routed by name):
+    registry(name, data) one, registry.many([envelope...]) a burst in one confirmed batch."""
+    publisher = ConfirmingPublisher(service_config["AMQP_URI"])
+
+    def publish(name, data, envelope=None):
+        return publish.many([envelope or registry_envelope(name, data)])[0]
+
+    def many(envelopes):
+        outcome = publisher.publish([Outgoing(e["id"], "registry.events",
+                                              e["type"].split(".")[-2], encode(e), CONTENT_TYPE)
+                                     for e in envelopes])
+        assert sorted(outcome.confirmed) == sorted(e["id"] for e in envelopes)
+        return envelopes
+    publish.many = many
+    yield publish
+    publisher.close()
+
+
+@pytest.fixture
+def watch(service_config):
+    """A queue bound to every pairing event, as a subscribing service would have."""
+    with Connection(service_config["AMQP_URI"]) as conn:
+        Queue(WATCH, exchange=topology.event_exchange("pairing"), routing_key="#",
+              durable=False).bind(conn.default_channel).declare()
+    received = []
+
+    def events():
+        with Connection(service_config["AMQP_URI"]) as conn:
+            while True:
+                message = conn.default_channel.basic_get(WATCH, no_ack=True)
+                if message is None:
+                    return received
+                envelope = json.loads(message.body)
+                received.append((envelope["type"].split(".")[-2], envelope["data"]))
+    return events
