@@ -68,7 +68,7 @@ class _Command(Schema):
 class _Page(Schema):
     cursor = fields.String(load_default=None, allow_none=True,
                            validate=[validate.Length(max=400), _plain_text])
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+    limit = fields.Integer(strict=True, load_default=100, validate=validate.Range(min=1, max=500))
 
 
 class AssignMentorSchema(_Command):
@@ -119,15 +119,15 @@ class CountySchema(Schema):
 class PolicySchema(_Command):
     county_id = Id()
     mentor_scope = fields.String(validate=validate.OneOf(MENTOR_SCOPES))
-    max_mentees = fields.Integer(validate=validate.Range(min=1, max=20))
-    min_mentees = fields.Integer(validate=validate.Range(min=0, max=20))
-    priority_per_class_min = fields.Integer(validate=validate.Range(min=0, max=50))
-    priority_per_class_max = fields.Integer(validate=validate.Range(min=1, max=50))
+    max_mentees = fields.Integer(strict=True, validate=validate.Range(min=1, max=20))
+    min_mentees = fields.Integer(strict=True, validate=validate.Range(min=0, max=20))
+    priority_per_class_min = fields.Integer(strict=True, validate=validate.Range(min=0, max=50))
+    priority_per_class_max = fields.Integer(strict=True, validate=validate.Range(min=1, max=50))
     head_teacher_first = fields.Boolean()
-    buddies_per_child = fields.Integer(validate=validate.Range(min=1, max=10))
-    buddy_max_children = fields.Integer(validate=validate.Range(min=1, max=10))
+    buddies_per_child = fields.Integer(strict=True, validate=validate.Range(min=1, max=10))
+    buddy_max_children = fields.Integer(strict=True, validate=validate.Range(min=1, max=10))
     proxy_parent_required = fields.Boolean()
-    expected_version = fields.Integer(load_default=None, allow_none=True,
+    expected_version = fields.Integer(strict=True, load_default=None, allow_none=True,
                                       validate=validate.Range(min=0))
 
     @validates_schema
