@@ -118,8 +118,8 @@ def plan_mentors(children, teachers, policy, loads=None, head_of=None, sibling_m
                  priority=frozenset()):
     """Propose mentors for `children` (the school's unpaired children in the programme).
 
-    teachers: staff of the school who may mentor (any active staff member); loads: teacher_id -> active mentees now;
-    head_of: class_id -> head teacher id; sibling_mentors: household_id -> teacher already
+    teachers: staff of the school who may mentor (any active staff member); loads:
+    teacher_id -> active mentees now; head_of: class_id -> head teacher id; sibling_mentors: household_id -> teacher already
     mentoring a sibling; priority: ids of recommended priority children.
     """
     loads, head_of, sibling_mentors = loads or {}, head_of or {}, dict(sibling_mentors or {})
