@@ -104,3 +104,23 @@ def test_any_order_with_duplicates_gives_the_same_state(mongo_client, order, aga
     for index in sequence:
         shuffled.feed(*CHANGES[index])
     assert state(shuffled) == IN_ORDER["state"]
+
+
+def test_rebuilding_the_projection_from_old_events_ends_nothing_current(mongo_client):
+    """A rebuild drops `children` and replays the registry's events from the first: while
+    it runs, the projection holds old states (the child still at its old school). Pairings
+    made against newer states must survive them."""
+    world = fresh_world(mongo_client)
+    history = [("ChildUpdated", factory.updated("k2", version=2, name="旧校名字")),
+               ("ChildTransferred", factory.transferred("k2", version=3, school_id="s2",
+                                                        class_id="c9"))]
+    for event in history:
+        world.feed(*event)
+    world.feed("StaffRegistered", factory.staff("t9", school_id="s2", class_ids=["c9"]))
+    world.desk.assign_mentor({"child_id": "k2", "teacher_id": "t9", "replace": False})
+    before = state(world)
+    world.db.children.drop()
+    for event in [e for e in SETUP if e[0] == "ChildRegistered"] + history:
+        world.feed(*event)
+    assert state(world) == before
+    assert world.active(child_id="k2") == [("mentor", "k2", "t9")]
