@@ -126,3 +126,15 @@ def test_places_repair_frees_what_a_crash_left_and_keeps_what_is_held(world, mon
     doc = world.db.places.find_one({"_id": place})
     assert doc["load"] == 1 and list(doc["holds"]) == [
         p.pairing_id for p in world.store.pairings.active(child_id=kids[0])]
+
+
+def test_one_plan_applied_by_three_callers_at_once_is_applied_once(world):
+    teachers, kids = world.school(teachers=3, children=9)
+    world.policy(mentor_scope="all")
+    plan = world.planning.propose("s1")
+    outcomes = race([lambda: fresh(world.db).planning.apply(plan["plan_id"], by="principal")
+                     for _ in range(3)])
+    assert [(result["status"], code) for result, code in outcomes] == [("applied", None)] * 3
+    assert len(world.events("MentorAssigned")) == 9 == len(world.active(kind="mentor"))
+    assert len(world.events("BuddyPaired")) == len(plan["buddy_pairs"])
+    assert world.db.pairings.count_documents({"state": "claimed"}) == 0
