@@ -267,6 +267,8 @@ class Places:
     def take(self, place, pairing_ids, cap):
         """Take one place per pairing id if `load + n <= cap`; False when there is no room."""
         n = len(pairing_ids)
+        if n > cap:  # an upsert creating the counter would not check the cap
+            return False
         at = now()
         wanted = {"_id": place, "load": {"$lte": cap - n}}
         wanted.update({"holds." + pid: {"$exists": False} for pid in pairing_ids})
