@@ -9,6 +9,13 @@ from carekit.errors import Conflict, NotFound
 from registry.pii import Vault
 
 
+# The version of each event the registry publishes where the contract has more than one
+# (carekit/contracts/registry.py); every other event is published as v1.
+PUBLISHED_VERSIONS = dict.fromkeys((
+    "SchoolRegistered", "SchoolUpdated", "ClassCreated", "ClassUpdated", "ChildRegistered",
+    "ChildUpdated", "ChildStatusChanged", "ChildTransferred"), 2)
+
+
 @dataclass
 class Ctx:
     db: Database
@@ -19,6 +26,11 @@ class Ctx:
     @staticmethod
     def now():
         return datetime.now(timezone.utc)
+
+    def event(self, name, data, subject):
+        """A validated envelope of `name` in the version the registry publishes."""
+        return self.outbox.event(name, data, subject=subject,
+                                 version=PUBLISHED_VERSIONS.get(name, 1))
 
     def get(self, collection, entity_id, message, projection=None):
         doc = self.db[collection].find_one({"_id": entity_id}, projection or NO_OUTBOX)
@@ -31,7 +43,7 @@ class Ctx:
         `event_data(updated)`, unless someone changed `doc` since it was read (a Conflict).
         Returns the updated document."""
         updated = dict(doc, **fields, version=doc["version"] + 1)
-        event = self.outbox.event(event_name, event_data(updated), subject=doc["_id"])
+        event = self.event(event_name, event_data(updated), doc["_id"])
         saved = save_if_version(self.outbox, collection, doc["_id"], doc["version"],
                                 {"$set": dict(fields, version=updated["version"],
                                               updated_at=self.now())}, [event])

@@ -1,6 +1,5 @@
 """Pairing test fixtures: the desk on the real MongoDB stand-in (no broker), and helpers to
 read the events a change recorded."""
-import json
 import uuid
 
 import pytest

@@ -200,8 +200,12 @@ class CareEventHandler(EventHandler):
     def setup(self):
         self.mongo.declare_indexes(LEDGER_INDEXES)
         self._ledger = None  # made on first use, once the container's database is open
-        self.queue = topology.handler_queue(self.source_service, self.event_type,
-                                            self.container.service_name, self.method_name)
+        subscription = topology.Subscription(self.source_service, self.event_type,
+                                             self.container.service_name, self.method_name)
+        self.queue = subscription.queue()
+        config = self.container.config
+        topology.ensure_exchanges(config["AMQP_URI"],
+                                  topology.exchanges_for_subscriber(subscription, config))
         Consumer.setup(self)
 
     def ledger(self):  # a method, not a property: nameko inspects attributes while binding
@@ -230,6 +234,9 @@ class CareEventHandler(EventHandler):
             if event.name != self.event_type:
                 raise InvalidEvent("unexpected_type", "此队列只接收 {} 事件，收到 {}".format(
                     self.event_type, event.name))
+            if event.source_service != self.source_service:
+                raise InvalidEvent("unexpected_source", "{} 事件只能来自 {}，收到来自 {}".format(
+                    self.event_type, self.source_service, event.source))
         except InvalidEvent as exc:
             log.warning("event_rejected", code=exc.code, reason=exc.message,
                         queue=self.queue.name)

@@ -25,7 +25,6 @@ from pymongo import ASCENDING, UpdateOne
 from pymongo.errors import BulkWriteError
 
 from carekit import metrics
-from carekit.config import retry_delays_ms
 from carekit.events import topology
 from carekit.events.bus import ConfirmingPublisher, Outgoing, PublishFailed
 from carekit.events.envelope import CONTENT_TYPE, encode, split_type
@@ -330,8 +329,7 @@ class RelayRunner(SharedExtension):
         service = self.container.service_name
         subscriptions = topology.subscriptions_in_modules(topology.subscriber_modules(config))
         publisher = ConfirmingPublisher(config["AMQP_URI"])
-        entities = (topology.entities_for_publisher(service, subscriptions)
-                    + topology.entities_for_failures(service, retry_delays_ms(config)))
+        entities = topology.entities_publisher_declares(service, subscriptions, config)
         publisher.declare(entities)
         self.relay = Relay(service, self.database, publisher, sorted(self.carriers),
                            batch_size=int(config.get("OUTBOX_BATCH_SIZE", 200)),

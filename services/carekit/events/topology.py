@@ -12,7 +12,7 @@ right on another service's queues nor on the default exchange:
   own name as routing key, so the retried message goes back to the queue it failed on;
 - `<service>.dead-letters` (fanout) -> `dlq.<service>`.
 And a publisher replays its event log into one subscriber's queue through
-`<source>.replay` (direct), to which each handler queue is bound with its own name.
+`<source>.replay`, to which each handler queue is bound with its own name.
 """
 import importlib
 import inspect
@@ -28,8 +28,15 @@ PRODUCT_SERVICE_MODULES = (
 PRODUCT_SERVICES = ("registry", "pairing", "activities", "notifications", "reporting")
 
 
-def _exchange(name, kind):
-    return Exchange(name, type=kind, durable=True, delivery_mode=PERSISTENT, auto_delete=False)
+def _exchange(name, kind, **options):
+    return Exchange(name, type=kind, durable=True, delivery_mode=PERSISTENT, auto_delete=False,
+                    **options)
+
+
+def _bound(exchange):
+    """The exchange as a queue's binding names it: declared beforehand (ensure_exchanges),
+    never by kombu while declaring the queue."""
+    return _exchange(exchange.name, exchange.type, no_declare=True)
 
 
 def event_exchange(source_service):
@@ -37,7 +44,9 @@ def event_exchange(source_service):
 
 
 def replay_exchange(source_service):
-    return _exchange("{}.replay".format(source_service), "direct")
+    # topic, not direct, though every binding key is a queue's exact name: topic permissions
+    # then limit each service to binding its own queues' names
+    return _exchange("{}.replay".format(source_service), "topic")
 
 
 def requeue_exchange(service):
@@ -59,9 +68,9 @@ def handler_queue_name(source_service, event_name, service, method):
 def handler_queue(source_service, event_name, service, method):
     name = handler_queue_name(source_service, event_name, service, method)
     return Queue(name, bindings=[
-        binding(event_exchange(source_service), routing_key=event_name),
-        binding(replay_exchange(source_service), routing_key=name),
-        binding(requeue_exchange(service), routing_key=name),
+        binding(_bound(event_exchange(source_service)), routing_key=event_name),
+        binding(_bound(replay_exchange(source_service)), routing_key=name),
+        binding(_bound(requeue_exchange(service)), routing_key=name),
     ], durable=True, auto_delete=False, exclusive=False)
 
 
@@ -142,11 +151,33 @@ def entities_for_failures(service, delays_ms):
                                               retry_queue(service, d))])
 
 
-def entities_for_subscriber(subscription):
-    """What a handler needs before it consumes: its queue and every exchange it binds to."""
-    return [event_exchange(subscription.source_service),
-            replay_exchange(subscription.source_service),
-            requeue_exchange(subscription.service), subscription.queue()]
+def provisioned(config):
+    return config.get("BROKER_TOPOLOGY") == "provisioned"
+
+
+def exchanges_for_subscriber(subscription, config):
+    """The exchanges a handler queue binds to. The publisher's are checked passively when the
+    topology was provisioned (declaring them would need rights on another service's
+    exchanges); the service's own requeue exchange is declared."""
+    theirs = [event_exchange(subscription.source_service),
+              replay_exchange(subscription.source_service)]
+    if provisioned(config):
+        theirs = [_exchange(e.name, e.type, passive=True) for e in theirs]
+    return theirs + [requeue_exchange(subscription.service)]
+
+
+def entities_publisher_declares(service, subscriptions, config):
+    """Provisioned: only the publisher's own exchanges (its account may not declare other
+    services' queues: the topology step bound them). Otherwise every subscriber queue too."""
+    if provisioned(config):
+        return [event_exchange(service), replay_exchange(service)]
+    return entities_for_publisher(service, subscriptions)
+
+
+def ensure_exchanges(amqp_uri, exchanges):
+    from kombu import Connection
+    with Connection(amqp_uri) as conn:
+        declare(conn.channel(), exchanges)
 
 
 def main(argv=None):
@@ -156,20 +187,21 @@ def main(argv=None):
 
     from kombu import Connection
 
-    from carekit.config import retry_delays_ms
-
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--amqp-uri", default=os.environ.get(
         "AMQP_URI", "amqp://guest:guest@127.0.0.1:5672//"))
     args = parser.parse_args(argv)
     config = dict(os.environ)
     subs = subscriptions_in_modules(subscriber_modules(config))
-    delays = retry_delays_ms(config)
     with Connection(args.amqp_uri) as conn:
         channel = conn.channel()
-        for service in PRODUCT_SERVICES:
-            declare(channel, entities_for_failures(service, delays))
-        for service in PRODUCT_SERVICES:
+        # retry queues are left to each service: declaring a queue that dead-letters into an
+        # exchange needs the right to publish there, which the topology account has not
+        services = sorted(set(PRODUCT_SERVICES) | {s.service for s in subs}
+                          | {s.source_service for s in subs})
+        for service in services:
+            declare(channel, entities_for_failures(service, []))
+        for service in services:
             declare(channel, entities_for_publisher(service, subs))
     for sub in subs:
         print("declared", sub.queue_name)
