@@ -1,5 +1,6 @@
 """Pairing test fixtures: the desk on the real MongoDB stand-in (no broker), and helpers to
 read the events a change recorded."""
+import json
 import uuid
 
 import pytest
@@ -41,8 +42,8 @@ class World:
         self.planning = Planning(self.store, self.desk)
         self.queries = PairingQueries(self.store, lambda: TODAY)
 
-    def feed(self, name, data):
-        intake.take(self.desk, name, factory.loaded(name, data))
+    def feed(self, name, data, version=1):
+        intake.take(self.desk, name, factory.loaded(name, data, version))
 
     def school(self, school_id="s1", classes=("c1",), teachers=2, children=4, heads=True):
         """A school with classes, teachers (t-<school>-<n>, teaching every class) and

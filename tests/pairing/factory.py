@@ -73,6 +73,6 @@ def volunteer_left(volunteer_id, version=2, left_on="2026-10-30", **kw):
     return dict(volunteer(volunteer_id, version=version, active=False, **kw), left_on=left_on)
 
 
-def loaded(name, data):
+def loaded(name, data, version=1):
     """What a handler receives: the data validated and loaded by the contract schema."""
-    return catalogue.load(name, 1, catalogue.to_wire(name, 1, data))
+    return catalogue.load(name, version, catalogue.to_wire(name, version, data))

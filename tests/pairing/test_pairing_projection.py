@@ -124,3 +124,21 @@ def test_rebuilding_the_projection_from_old_events_ends_nothing_current(mongo_cl
         world.feed(*event)
     assert state(world) == before
     assert world.active(child_id="k2") == [("mentor", "k2", "t9")]
+
+
+def test_registry_events_of_both_versions_are_read_alike(world):
+    """The registry publishes v2 of child and school events (guardian situation as a list,
+    enrolment…); an event log replayed from before carries v1. Both feed the projection."""
+    world.feed("SchoolRegistered", dict(factory.school("s1"), enrolment=480), version=2)
+    world.feed("ChildRegistered", factory.registered("old", guardian_health="sick"))
+    world.feed("ChildRegistered", dict(factory.registered(
+        "new", guardian_situation=["elderly", "disabled"], migrant_left_behind=True),
+        guardian_health="disabled", guardian_literacy="illiterate"), version=2)
+    world.feed("ChildRegistered", dict(factory.registered("fine", guardian_situation=[]),
+                                       guardian_health="healthy"), version=2)
+    need = {d["_id"]: d["need"] for d in world.db.children.find({})}
+    assert need == {"old": 3, "new": 4, "fine": 2}  # both parents away: 2; frail +1; 文盲 +1
+    assert world.store.settings.policy_of_school("s1").county_id == factory.COUNTY
+    world.feed("ChildStatusChanged", dict(factory.status_changed(
+        "new", "not_left_behind", version=2), guardian_situation=["elderly"]), version=2)
+    assert world.store.registry.child("new").status == "not_left_behind"
