@@ -38,6 +38,7 @@ from pairing.storage import now
 PLAN_STATUS_LABELS = {"proposed": "待审核", "applying": "正在执行", "committing": "正在执行",
                       "applied": "已执行", "stale": "已过期（数据有变化）", "discarded": "已放弃"}
 APPLY_LEASE_SECONDS = 60
+LEASE_PER_PAIR_SECONDS = 0.05  # a big plan's claims and commit take longer on a busy database
 WAIT_FOR_OTHER_APPLIER_SECONDS = 20
 
 
@@ -195,7 +196,7 @@ class Planning:
                 return describe(plan)  # asked twice: it was done once
             if plan["status"] == "proposed":
                 token = uuid.uuid4().hex
-                taken = self.store.plans.begin(plan_id, token, APPLY_LEASE_SECONDS, by)
+                taken = self.store.plans.begin(plan_id, token, lease_for(plan), by)
                 if taken is not None:
                     return self._apply(taken, token, by)
                 continue
@@ -222,7 +223,7 @@ class Planning:
                 refused = "data"
             if refused is None and self.store.plans.move(
                     plan_id, token, "applying", "committing",
-                    lease_until=now() + APPLY_LEASE_SECONDS) is None:
+                    lease_until=now() + lease_for(plan)) is None:
                 refused = "taken_over"
         except Exception:
             self._undo(held, token)
@@ -337,6 +338,12 @@ class Planning:
             raise Conflict("该方案{}，不能执行".format(PLAN_STATUS_LABELS[plan["status"]]),
                            code="plan_" + plan["status"], plan_id=plan_id)
         return plan
+
+
+def lease_for(plan):
+    """How long an applier may take before someone else finishes its work."""
+    pairs = len(plan.get("pairs") or []) + len(plan.get("buddy_pairs") or [])
+    return APPLY_LEASE_SECONDS + LEASE_PER_PAIR_SECONDS * pairs
 
 
 def _claim_id(token, kind, child_id, partner_id):
