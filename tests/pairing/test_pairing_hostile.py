@@ -139,3 +139,20 @@ def test_hostile_arguments_are_refused_and_change_nothing(run_service, rpc, serv
     assert wrong == [], "\n".join(map(str, wrong))
     assert snapshot(service_db) == before
     assert service_db[EVENT_LOG].count_documents({}) == 4  # no event recorded since
+
+
+def test_the_shared_hostile_corpus_on_seeded_data(run_service, rpc, service_config, service_db,
+                                                  seeded):
+    """The security engineer's corpus and driver (carekit.testing.hostile), fed valid sample
+    calls on real data, so every field of every payload is attacked where it would matter."""
+    hostile = pytest.importorskip("carekit.testing.hostile")
+    run_service(PairingService, service_config)
+    wait_for(lambda: service_db[EVENT_LOG].count_documents({}) == 4, message="seed relayed")
+    samples = {method: [{k: seeded.get(v, v) if isinstance(v, str) else v
+                         for k, v in base.items()}] for method, (base, _) in CALLS.items()}
+    before = hostile.database_snapshot(service_db)
+    with rpc(service_config, context_data={"user_id": "attacker"}, timeout=30) as proxy:
+        findings = hostile.Attack(proxy.pairing, PairingService, samples=samples,
+                                  skip=("health", "replay_events")).run()  # the kit's own
+    assert findings == [], "\n".join(map(str, findings))
+    assert hostile.database_snapshot(service_db) == before
