@@ -212,6 +212,8 @@ class CareEventHandler(EventHandler):
         if self._in_hand:
             self._all_settled = eventlet.event.Event()
             self._all_settled.wait()
+        if self._ledger is not None:
+            self._ledger.flush()
         super().stop()
 
     def _settled_one(self):
@@ -323,7 +325,7 @@ class CareEventHandler(EventHandler):
     def _conclude(self, message, event, claim, attempts, exc_info):
         service = self.container.service_name
         if exc_info is None:
-            self.ledger().done(claim)
+            self.ledger().done(claim, wait=False)
             metrics.EVENTS_HANDLED.labels(service, event.name, "ok").inc()
             self.queue_consumer.ack_message(message)
             return
