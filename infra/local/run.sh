@@ -40,6 +40,7 @@ PY
 .venv/bin/python -m carekit.waitup "http://127.0.0.1:$GATEWAY_PORT/health" 90
 echo "demo data:"
 .venv/bin/python -m registry.demo || echo "demo data: failed (see above)"
+.venv/bin/python -m pairing.demo || echo "pairing demo data: failed (see above)"
 echo "reminders:"
 .venv/bin/python -m notifications.demo || echo "reminders: failed (see above)"
 cat <<INFO
