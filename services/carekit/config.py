@@ -65,6 +65,22 @@ class SettingsSchema(Schema):
     STOP_GRACE_SECONDS = fields.Float(load_default=20, validate=validate.Range(min=1, max=600))
     METRICS_PORT = fields.Integer(load_default=0, validate=validate.Range(min=0, max=65535))
     GATEWAY_PORT = fields.Integer(load_default=8000, validate=validate.Range(min=1, max=65535))
+    # the gateway's sessions, tokens, login protection and request bounds (services/gateway)
+    GATEWAY_SESSION_HOURS = fields.Float(load_default=12, validate=validate.Range(min=0.01, max=168))
+    GATEWAY_SESSION_IDLE_MINUTES = fields.Float(load_default=120,
+                                                validate=validate.Range(min=1, max=10080))
+    GATEWAY_TOKEN_MAX_DAYS = fields.Integer(load_default=90, validate=validate.Range(min=1, max=366))
+    GATEWAY_COOKIE_SECURE = fields.Boolean(load_default=True)
+    GATEWAY_LOGIN_MAX_FAILURES = fields.Integer(load_default=5,
+                                                validate=validate.Range(min=1, max=100))
+    GATEWAY_LOGIN_LOCK_MINUTES = fields.Float(load_default=15,
+                                              validate=validate.Range(min=0.01, max=1440))
+    GATEWAY_LOGIN_IP_MAX_FAILURES = fields.Integer(load_default=30,
+                                                   validate=validate.Range(min=1, max=10000))
+    GATEWAY_MAX_BODY_KB = fields.Integer(load_default=1024, validate=validate.Range(min=1, max=65536))
+    GATEWAY_MAX_UPLOAD_MB = fields.Integer(load_default=8, validate=validate.Range(min=1, max=512))
+    GATEWAY_RPC_TIMEOUT_SECONDS = fields.Float(load_default=15,
+                                               validate=validate.Range(min=0.1, max=300))
 
     @validates("PII_ENCRYPTION_KEY")
     def _fernet_key(self, value, **kwargs):

@@ -1,0 +1,54 @@
+"""The services behind the gateway, called over nameko RPC with a bound on every wait.
+
+    call.registry.get_child(child_id)       # -> the answer, or an ApiError
+
+A backend's carekit error keeps its status, code and field errors; a backend that is down
+answers 503, one that is too slow 504, one that fails in an unexpected way 502 (its text
+stays in the log, the caller gets a reference)."""
+import eventlet
+from nameko.exceptions import RemoteError, UnknownService
+
+from carekit.logs import get_logger
+from gateway import errors
+
+log = get_logger(__name__)
+
+SERVICES = ("registry", "pairing", "activities", "notifications", "reporting")
+
+
+class ServiceClient:
+    def __init__(self, name, proxy, timeout):
+        self._name = name
+        self._proxy = proxy
+        self._timeout = timeout
+
+    def __getattr__(self, method):
+        if method.startswith("_"):
+            raise AttributeError(method)
+        return lambda *args: self._call(method, args)
+
+    def _call(self, method, args):
+        try:
+            with eventlet.Timeout(self._timeout):
+                return getattr(self._proxy, method).call_async(*args).result()
+        except eventlet.Timeout:
+            log.warning("rpc_timeout", service=self._name, method=method)
+            raise errors.UpstreamTimeout(detail={"service": self._name})
+        except UnknownService:
+            raise errors.Unavailable(detail={"service": self._name})
+        except RemoteError as exc:
+            mapped = errors.from_remote(exc)
+            if mapped is not None:
+                raise mapped
+            reference = errors.new_reference()
+            log.error("rpc_failed", service=self._name, method=method, reference=reference,
+                      exc_type=exc.exc_type, error=str(exc.value)[:500])
+            raise errors.UpstreamError(reference=reference)
+
+
+class Backends:
+    """One ServiceClient per service, over the worker's RpcProxy dependencies."""
+
+    def __init__(self, proxies, timeout):
+        for name, proxy in proxies.items():
+            setattr(self, name, ServiceClient(name, proxy, timeout))
