@@ -131,7 +131,7 @@ def resolve_target(call):
         ident = (call.query or {}).get(rule.param)
     if ident is None:
         raise errors.Invalid.single(rule.param, "required", "必填项不能为空")
-    call.target = getattr(call.scope, rule.target)(ident)
+    call.target = call.scope.resolve(rule.target, ident)
     return call.target
 
 

@@ -47,6 +47,10 @@ class Scope:
         self.accounts = accounts
         self.denied = None       # (target type, id) refused as out of scope
 
+    def resolve(self, kind, ident):
+        """The object of `kind` named `ident`, if within reach (else NotFound)."""
+        return getattr(self, "klass" if kind == "class" else kind)(ident)
+
     # -- schools and classes ----------------------------------------------------------------
     def _county_schools(self, refresh=False):
         county_id = self.principal.county_id
