@@ -76,7 +76,12 @@ def read_body(request, limit_bytes):
     Content-Length or only found while reading a chunked body)."""
     if request.content_length is not None and request.content_length > limit_bytes:
         raise errors.PayloadTooLarge(detail={"limit_bytes": limit_bytes})
-    data = request.stream.read(limit_bytes + 1)
+    if request.content_length is None and "chunked" in request.headers.get(
+            "Transfer-Encoding", "").lower():
+        # werkzeug reads a body without Content-Length as empty; the server decodes chunks
+        data = request.environ["wsgi.input"].read(limit_bytes + 1)
+    else:
+        data = request.stream.read(limit_bytes + 1)
     if len(data) > limit_bytes:
         raise errors.PayloadTooLarge(detail={"limit_bytes": limit_bytes})
     return data

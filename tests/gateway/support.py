@@ -106,10 +106,10 @@ class World:
             self.mongo.drop_database(config["MONGO_DATABASE"])
         self.mongo.close()
 
-    def client(self, username=None):
+    def client(self, username=None, password=PASSWORD):
         client = Client(self.base)
         if username:
-            response = client.login(username)
+            response = client.login(username, password)
             assert response.status_code == 200, response.text
         return client
 
