@@ -15,7 +15,7 @@ An account's `_id` is its username; accounts are disabled, never deleted, so a u
 never reused and can stand for the person in every service's history (`user_id`). A staff or
 volunteer record belongs to at most one account (`person_links`, keyed by the record).
 
-The first county admin: python -m gateway.accounts create-admin --username NAME --county-code
+The first county admin: python -m gateway.cli create-admin --username NAME --county-code
 430124 (the password is asked for, or read from stdin with --password-stdin).
 """
 import re
