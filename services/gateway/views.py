@@ -153,7 +153,7 @@ class ChildSummary(View):
     grade, class_number = I(), I()
     relations = L(fields.String())
     last_contact = Obj()
-    overdue = B()
+    days_since_contact = I()
 
 
 class HistoryEntry(View):

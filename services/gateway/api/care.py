@@ -83,8 +83,7 @@ def timeline(call):
 
 
 def last_contacts(call):
-    answer = call.activities.last_contacts({"school_id": call.target["id"]})
-    rows = answer.get("items", []) if isinstance(answer, dict) else answer
+    rows = call.activities.last_contacts({"school_id": call.target["id"]})["children"]
     if call.principal.role in TEACHERS:  # a teacher sees the children within reach only
         reach = call.scope.reach()
         rows = [r for r in rows if r["child_id"] in reach.child_ids or

@@ -124,17 +124,15 @@ def my_children(call):
     contacts = {}
     if files:
         answer = call.activities.last_contacts({"child_ids": [f["id"] for f in files]})
-        contacts = {c["child_id"]: c for c in _items(answer)}
+        contacts = {c["child_id"]: c for c in answer["children"]}
     relation = "proxy_child" if call.principal.role == VOLUNTEER else "mentee"
     items = []
     for file in files:
         summary = {k: file.get(k) for k in SUMMARY_FIELDS}
         summary["relations"] = ([relation] if file["id"] in reach.child_ids else []) + (
             ["class"] if file.get("class_id") in reach.class_ids else [])
-        contact = contacts.get(file["id"]) or {}
-        summary["last_contact"] = contact.get("last")
-        summary["contact_status"] = contact.get("status")
-        summary["overdue"] = contact.get("status") == "overdue"
+        summary["last_contact"] = (contacts.get(file["id"]) or {}).get("last")
+        summary["days_since_contact"] = _days_since(summary["last_contact"])
         items.append(summary)
     items.sort(key=lambda s: (s["relations"][:1] != [relation], s.get("grade") or 0,
                               s.get("class_number") or 0, s.get("name") or ""))
@@ -142,10 +140,14 @@ def my_children(call):
     return {"items": items, "next_cursor": None}
 
 
-def _items(answer):
-    if isinstance(answer, dict):
-        return answer.get("items") or answer.get("children") or []
-    return answer or []
+def _days_since(contact):
+    """Whole days (China dates) since a contact, None when there was none."""
+    if not contact:
+        return None
+    from datetime import datetime, timedelta, timezone
+    china = timezone(timedelta(hours=8))
+    at = datetime.fromisoformat(contact["at"].replace("Z", "+00:00")).astimezone(china)
+    return (datetime.now(china).date() - at.date()).days
 
 
 _child = dict(target="child")
