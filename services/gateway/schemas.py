@@ -120,7 +120,15 @@ class SchoolsQuery(Schema):
 
 # -- children ------------------------------------------------------------------------------
 ChildBody = without(reg.ChildInput, "school_id", name="ChildBody")
-ChildChanges = reg.ChildChanges(partial=True)
+
+
+class ChildChangesBody(reg.ChildChanges):
+    """A change may not blank gender or birth date (they come with the ID number)."""
+    gender = reg.Choice(reg.words.GENDER)
+    birth_date = reg.PastDate()
+
+
+ChildChanges = ChildChangesBody(partial=True)
 StatusBody = reg.StatusChangeInput
 TransferBody = reg.TransferInput
 
@@ -159,7 +167,9 @@ class TemplateQuery(Schema):
 class RosterBody(Schema):
     """JSON form of an import (programs); a browser sends multipart/form-data with the
     file in `file` and `mode` beside it."""
-    filename = reg.ImportInput._declared_fields["filename"]
+    # the registry's own pattern is Python-only ((?i)); this one is also valid in OpenAPI
+    filename = fields.String(required=True, validate=validate.Regexp(
+        r"^.+\.([xX][lL][sS][xX]|[cC][sS][vV])$", error="bad_file_type|只支持 .xlsx 或 .csv 文件"))
     content_base64 = fields.String(required=True, validate=validate.Length(max=12_000_000))
     mode = reg.ImportInput._declared_fields["mode"]
 

@@ -95,8 +95,9 @@ def last_contacts(call):
 def flagged(call):
     query = {k: v for k, v in call.raw_query.items() if v is not None}
     answer = call.activities.flagged_records(dict(query, school_id=call.target["id"]))
-    call.note(child_ids=[r.get("child_id") for r in answer.get("items", []) if r.get("child_id")])
-    return answer
+    records = answer["records"]
+    call.note(child_ids=[r["child_id"] for r in records if r.get("child_id")])
+    return {"items": records, "next_cursor": answer.get("next_cursor")}
 
 
 _child = dict(target="child")
