@@ -17,7 +17,9 @@ def authenticate(request, sessions, accounts):
             raise errors.Unauthenticated(code="bad_authorization",
                                          message="Authorization 应为 Bearer 访问令牌")
         token = sessions.find_token(value.strip())
-        account = _active(accounts, token["username"])
+        account = token.get("account") or accounts.get(token["username"])
+        if account is None or not account.get("active"):
+            raise errors.Unauthenticated(code="account_disabled", message="该账号已停用")
         return Principal.of(account, "token", token["token_id"]), None
     value = request.cookies.get(COOKIE)
     if not value:
@@ -25,18 +27,11 @@ def authenticate(request, sessions, accounts):
     session = sessions.find(value)
     if session is None:
         return None, "session_expired"
-    account = accounts.get(session["username"])
+    account = session.get("account") or accounts.get(session["username"])
     if account is None or not account.get("active"):
         sessions.close(session["_id"])
         return None, "account_disabled"
     return Principal.of(account, "session", session["_id"], session["csrf_token"]), None
-
-
-def _active(accounts, username):
-    account = accounts.get(username)
-    if account is None or not account.get("active"):
-        raise errors.Unauthenticated(code="account_disabled", message="该账号已停用")
-    return account
 
 
 def check_csrf(call):

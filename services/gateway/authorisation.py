@@ -40,7 +40,7 @@ REVEAL_ROLES = frozenset({COUNTY_ADMIN, SCHOOL_ADMIN})
 @dataclass(frozen=True)
 class Rule:
     roles: frozenset = frozenset()
-    target: Optional[str] = None   # Scope method resolving the named object
+    target: Optional[str] = None   # what the route names, resolved by Scope.resolve
     param: Optional[str] = None    # the path value or body field naming it
     public: bool = False
 

@@ -5,11 +5,13 @@
 A backend's carekit error keeps its status, code and field errors; a backend that is down
 answers 503, one that is too slow 504, one that fails in an unexpected way 502 (its text
 stays in the log, the caller gets a reference)."""
+import time
+
 import eventlet
 from nameko.exceptions import RemoteError, UnknownService
 
 from carekit.logs import get_logger
-from gateway import errors
+from gateway import errors, metrics
 
 log = get_logger(__name__)
 
@@ -28,9 +30,16 @@ class ServiceClient:
         return lambda *args: self._call(method, args)
 
     def _call(self, method, args):
+        return self.gather(method, [args])[0]
+
+    def gather(self, method, calls):
+        """`method` called once per argument tuple in `calls`, all sent before any answer
+        is awaited; the answers in order (an error of any one is raised)."""
+        started = time.perf_counter()
         try:
             with eventlet.Timeout(self._timeout):
-                return getattr(self._proxy, method).call_async(*args).result()
+                pending = [getattr(self._proxy, method).call_async(*args) for args in calls]
+                return [reply.result() for reply in pending]
         except eventlet.Timeout:
             log.warning("rpc_timeout", service=self._name, method=method)
             raise errors.UpstreamTimeout(detail={"service": self._name})
@@ -44,6 +53,24 @@ class ServiceClient:
             log.error("rpc_failed", service=self._name, method=method, reference=reference,
                       exc_type=exc.exc_type, error=str(exc.value)[:500])
             raise errors.UpstreamError(reference=reference)
+        finally:
+            metrics.RPC_SECONDS.labels(self._name).observe(time.perf_counter() - started)
+
+    def gather_settled(self, method, calls):
+        """Like gather, but each answer is the result or the ApiError of that one call."""
+        out = []
+        for args in calls:  # errors are per call; the waits still overlap below
+            out.append(getattr(self._proxy, method).call_async(*args))
+        settled = []
+        for reply in out:
+            try:
+                with eventlet.Timeout(self._timeout):
+                    settled.append(reply.result())
+            except eventlet.Timeout:
+                settled.append(errors.UpstreamTimeout(detail={"service": self._name}))
+            except RemoteError as exc:
+                settled.append(errors.from_remote(exc) or errors.UpstreamError())
+        return settled
 
 
 class Backends:

@@ -25,6 +25,17 @@ class TtlCache:
             self._items.popitem(last=False)
         return value
 
+    def peek(self, key):
+        """The cached value of `key` if still fresh, else None (nothing is loaded)."""
+        hit = self._items.get(key)
+        return hit[1] if hit is not None and hit[0] > self.clock() else None
+
+    def put(self, key, value):
+        self._items[key] = (self.clock() + self.ttl, value)
+        self._items.move_to_end(key)
+        while len(self._items) > self.maxsize:
+            self._items.popitem(last=False)
+
     def forget(self, key=None):
         if key is None:
             self._items.clear()

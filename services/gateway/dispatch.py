@@ -222,7 +222,7 @@ def _audit(call, status):
     target = call.target if isinstance(call.target, dict) else {}
     if target.get("child_id"):
         child_ids.append(target["child_id"])
-    if target_type == "child" and target_id:
+    if target_type == "child" and target_id:  # (also a child named by reference)
         child_ids.append(target_id)
     p = call.principal
     method = call.request.method
@@ -243,7 +243,7 @@ def _target_of(call):
     if rule.target:
         ident = call.path.get(rule.param) or (call.body or {}).get(rule.param) \
             if isinstance(call.body, dict) else call.path.get(rule.param)
-        return rule.target, ident
+        return {"child_ref": "child"}.get(rule.target, rule.target), ident
     for name in ("child_id", "class_id", "school_id"):
         if call.path.get(name):
             return name[:-3], call.path[name]

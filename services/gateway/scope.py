@@ -10,7 +10,8 @@ from gateway.authorisation import (ANALYST, COUNTY_ADMIN, SCHOOL_ADMIN, TEACHERS
                                    TOWNSHIP_ADMIN, VOLUNTEER)
 from gateway.cache import TtlCache
 
-ORG_TTL, REACH_TTL = 60, 15
+ORG_TTL, REACH_TTL, PLACEMENT_TTL = 60, 15, 10
+PLACEMENT = ("id", "school_id", "class_id", "township_id")
 NOT_FOUND = {
     "school": "找不到该学校", "class": "找不到该班级", "child": "找不到该儿童档案",
     "staff": "找不到该教职工", "volunteer": "找不到该志愿者", "activity": "找不到该活动",
@@ -26,9 +27,14 @@ class Lookups:
         self.schools = TtlCache(ORG_TTL)      # county_id -> {school_id: school}
         self.classes = TtlCache(ORG_TTL)      # school_id -> [class]
         self.reach = TtlCache(REACH_TTL)      # username -> Reach
+        self.placements = TtlCache(PLACEMENT_TTL, maxsize=20000)  # child id -> placement
 
     def forget_reach(self):
         self.reach.forget()
+
+    def seen(self, file):
+        """Remember where a child file just read is placed (school, class)."""
+        self.placements.put(file["id"], {k: file.get(k) for k in PLACEMENT})
 
 
 class Reach:
@@ -49,7 +55,7 @@ class Scope:
 
     def resolve(self, kind, ident):
         """The object of `kind` named `ident`, if within reach (else NotFound)."""
-        return getattr(self, "klass" if kind == "class" else kind)(ident)
+        return getattr(self, {"class": "klass"}.get(kind, kind))(ident)
 
     # -- schools and classes ----------------------------------------------------------------
     def _county_schools(self, refresh=False):
@@ -149,11 +155,28 @@ class Scope:
             if exc.status in (404, 422):
                 raise errors.NotFound(message=NOT_FOUND["child"])
             raise
+        self.lookups.seen(file)
         if not self.sees_child(file):
             return self._refuse("child", child_id)
         return file
 
+    def child_ref(self, child_id):
+        """A child named by a route that needs only the id (timeline, records about the
+        child). A mentee or entrusted child is within reach by the pairing itself; a child
+        placed within reach by a file read in the last PLACEMENT_TTL seconds needs no new
+        look-up (a transfer shows that much later here); anyone else, the registry's file."""
+        p = self.principal
+        if p.role in TEACHERS or p.role == VOLUNTEER:
+            if child_id in self.reach().child_ids:
+                return {"id": child_id}
+        placement = self.lookups.placements.peek(child_id)
+        if placement is not None and p.role != ANALYST and self.sees_child(placement):
+            return placement
+        return self.child(child_id)
+
     def filter_children(self, files):
+        for file in files:
+            self.lookups.seen(file)
         return [f for f in files if self.sees_child(f)]
 
     # -- people ---------------------------------------------------------------------------------

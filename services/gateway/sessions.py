@@ -32,6 +32,16 @@ INDEXES = {
 }
 
 
+# what a session or token keeps of its account, so a request needs one read, not two; an
+# account is disabled only together with ending its sessions and tokens (close_all)
+SNAPSHOT = ("_id", "role", "display_name", "county_id", "township_id", "school_id",
+            "person_type", "person_id", "active")
+
+
+def snapshot(account):
+    return {k: account.get(k) for k in SNAPSHOT}
+
+
 def digest(secret):
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
@@ -45,11 +55,12 @@ class Sessions:
         self.token_max_days = config["GATEWAY_TOKEN_MAX_DAYS"]
 
     # -- browser sessions -----------------------------------------------------------------------
-    def open(self, username, ip, user_agent):
-        """A new session: (cookie value, its record)."""
+    def open(self, account, ip, user_agent):
+        """A new session for `account`: (cookie value, its record)."""
         value = secrets.token_urlsafe(32)
         now = self.clock()
-        doc = {"_id": digest(value), "username": username, "csrf_token": secrets.token_urlsafe(24),
+        doc = {"_id": digest(value), "username": account["_id"], "account": snapshot(account),
+               "csrf_token": secrets.token_urlsafe(24),
                "created_at": now, "expires_at": now + self.lifetime, "last_seen": now,
                "ip": ip, "user_agent": (user_agent or "")[:200]}
         self.db[SESSIONS].insert_one(doc)
@@ -71,6 +82,11 @@ class Sessions:
     def close(self, session_id):
         self.db[SESSIONS].delete_one({"_id": session_id})
 
+    def renamed(self, username, display_name):
+        for collection in (SESSIONS, TOKENS):
+            self.db[collection].update_many({"username": username}, {"$set": {
+                "account.display_name": display_name}})
+
     def close_all(self, username):
         self.db[SESSIONS].delete_many({"username": username})
         self.db[TOKENS].update_many({"username": username, "revoked": False},
@@ -84,11 +100,12 @@ class Sessions:
         return bool(presented) and hmac.compare_digest(doc["csrf_token"], presented)
 
     # -- program tokens ---------------------------------------------------------------------------
-    def issue_token(self, username, name, days):
+    def issue_token(self, account, name, days):
         days = min(days, self.token_max_days)
         value = TOKEN_PREFIX + secrets.token_urlsafe(32)
         now = self.clock()
-        doc = {"_id": digest(value), "token_id": secrets.token_hex(8), "username": username,
+        doc = {"_id": digest(value), "token_id": secrets.token_hex(8),
+               "username": account["_id"], "account": snapshot(account),
                "name": name, "created_at": now, "expires_at": now + days * 86400,
                "revoked": False}
         self.db[TOKENS].insert_one(doc)

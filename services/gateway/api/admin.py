@@ -101,6 +101,8 @@ def change_account(call):
     doc = call.deps.accounts.update(username, changes)
     if changes.get("active") is False:
         call.deps.sessions.close_all(username)
+    if "display_name" in changes:
+        call.deps.sessions.renamed(username, changes["display_name"])
     return public_view(doc)
 
 

@@ -100,7 +100,7 @@ def flagged(call):
     return {"items": records, "next_cursor": answer.get("next_cursor")}
 
 
-_child = dict(target="child")
+_child = dict(target="child_ref", param="child_id")
 _record = dict(target="care_record", param="record_id")
 _entry = dict(target="diary_entry", param="entry_id")
 ROUTES = [

@@ -16,18 +16,19 @@ SUMMARY_FIELDS = ("id", "name", "gender", "birth_date", "school_id", "class_id",
 
 
 def _files_in_reach(call):
-    """The files a teacher or volunteer reaches, without a school or class named."""
+    """The files a teacher or volunteer reaches, without a school or class named: the
+    classes they head or teach and their mentees or entrusted children, asked for at once."""
     reach = call.scope.reach()
+    classes = sorted(reach.class_ids)
     files = {}
-    for class_id in sorted(reach.class_ids):
-        for file in call.registry.list_children({"class_id": class_id}):
-            files[file["id"]] = file
-    for child_id in sorted(reach.child_ids - set(files)):
-        try:
-            files[child_id] = call.registry.get_child(child_id)
-        except errors.NotFound:
-            continue  # the pairing outlived the file's visibility; nothing to show
-    return [f for f in files.values() if call.scope.sees_child(f)]
+    for listing in call.registry.gather("list_children", [({"class_id": c},) for c in classes]):
+        files.update((f["id"], f) for f in listing)
+    others = sorted(reach.child_ids - set(files))
+    replies = call.registry.gather_settled("get_child", [(c,) for c in others])
+    for child_id, reply in zip(others, replies):
+        if not isinstance(reply, Exception):  # a pairing may outlive the file's visibility
+            files[child_id] = reply
+    return call.scope.filter_children(list(files.values()))
 
 
 def list_children(call):
@@ -71,6 +72,7 @@ def update_child(call):
 def change_status(call):
     result = call.registry.change_child_status(call.target["id"], call.sent)
     call.deps.lookups.forget_reach()
+    call.deps.lookups.placements.forget(call.target["id"])
     return result
 
 
@@ -83,6 +85,7 @@ def transfer_child(call):
         raise errors.Forbidden()
     result = call.registry.transfer_child(call.target["id"], call.sent)
     call.deps.lookups.forget_reach()
+    call.deps.lookups.placements.forget(call.target["id"])
     return result
 
 

@@ -45,7 +45,7 @@ def record_assessment(call):
         child_id=call.target["id"], recorded_by=call.principal.actor_id))
 
 
-_child = dict(target="child")
+_child = dict(target="child_ref", param="child_id")
 ROUTES = [
     route("child_awards", "GET", "/api/children/<id:child_id>/awards",
           allow(CARERS, **_child), child_awards, "儿童获得的荣誉", TAG, response=views.Award,

@@ -27,8 +27,11 @@ def login(call):
         raise errors.Unauthenticated(code="account_disabled", message="该账号已停用")
     deps.guard.succeeded(username)
     deps.accounts.rehash_if_needed(account, body["password"])
-    value, session = deps.sessions.open(username, call.client_ip,
+    value, session = deps.sessions.open(account, call.client_ip,
                                         call.request.user_agent.string)
+    if not (deps.accounts.get(username) or {}).get("active"):  # disabled meanwhile
+        deps.sessions.close(session["_id"])
+        raise errors.Unauthenticated(code="account_disabled", message="该账号已停用")
     response = web.json_response(_session_body(account, session, deps.sessions.max_age()))
     response.set_cookie(COOKIE, value, max_age=deps.sessions.max_age(), path="/",
                         secure=deps.cookie_secure, httponly=True, samesite="Lax")
@@ -68,8 +71,8 @@ def list_tokens(call):
 
 
 def create_token(call):
-    value, doc = call.deps.sessions.issue_token(call.principal.username, call.body["name"],
-                                                call.body["days"])
+    account = call.deps.accounts.get(call.principal.username)
+    value, doc = call.deps.sessions.issue_token(account, call.body["name"], call.body["days"])
     return dict(token_view(doc), token=value)
 
 

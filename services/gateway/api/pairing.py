@@ -136,7 +136,7 @@ ROUTES = [
           allow(ADMINS, **_school), school_pairings, "学校的结对", TAG, query=PairingsQuery,
           response=views.Pairing, many=True, audit=True),
     route("child_pairings", "GET", "/api/children/<id:child_id>/pairings",
-          allow(CARERS, target="child"), child_pairings, "儿童的帮扶教师、好朋友和代理家长", TAG,
+          allow(CARERS, target="child_ref", param="child_id"), child_pairings, "儿童的帮扶教师、好朋友和代理家长", TAG,
           response=views.Pairing, many=True, audit=True),
     route("unpaired_children", "GET", "/api/schools/<id:school_id>/unpaired",
           allow(ADMINS, **_school), unpaired, "尚未结对的儿童（等待最久的在前）", TAG,
