@@ -10,7 +10,7 @@ from gateway.authorisation import (ANALYST, COUNTY_ADMIN, SCHOOL_ADMIN, TEACHERS
                                    TOWNSHIP_ADMIN, VOLUNTEER)
 from gateway.cache import TtlCache
 
-ORG_TTL, REACH_TTL, PLACEMENT_TTL = 60, 15, 10
+ORG_TTL, REACH_TTL, PLACEMENT_TTL, LISTING_TTL = 60, 15, 10, 10
 PLACEMENT = ("id", "school_id", "class_id", "township_id")
 NOT_FOUND = {
     "school": "找不到该学校", "class": "找不到该班级", "child": "找不到该儿童档案",
@@ -28,6 +28,13 @@ class Lookups:
         self.classes = TtlCache(ORG_TTL)      # school_id -> [class]
         self.reach = TtlCache(REACH_TTL)      # username -> Reach
         self.placements = TtlCache(PLACEMENT_TTL, maxsize=20000)  # child id -> placement
+        self.listings = TtlCache(LISTING_TTL, maxsize=2000)  # (class or school, status) -> files
+
+    def children_changed(self, child_id=None):
+        """A change through this process: lists and the child's placement are read anew."""
+        self.listings.forget()
+        if child_id:
+            self.placements.forget(child_id)
 
     def forget_reach(self):
         self.reach.forget()
@@ -173,6 +180,14 @@ class Scope:
         if placement is not None and p.role != ANALYST and self.sees_child(placement):
             return placement
         return self.child(child_id)
+
+    def children_of(self, class_id=None, school_id=None, status=None):
+        """The (masked) files of a class or a school, as listed by the registry within the
+        last LISTING_TTL seconds; every caller's reach is applied afterwards."""
+        query = {k: v for k, v in (("class_id", class_id), ("school_id", school_id),
+                                   ("status", status)) if v}
+        key = tuple(sorted(query.items()))
+        return self.lookups.listings.get(key, lambda: self.services.registry.list_children(query))
 
     def filter_children(self, files):
         for file in files:

@@ -19,10 +19,9 @@ def _files_in_reach(call):
     """The files a teacher or volunteer reaches, without a school or class named: the
     classes they head or teach and their mentees or entrusted children, asked for at once."""
     reach = call.scope.reach()
-    classes = sorted(reach.class_ids)
     files = {}
-    for listing in call.registry.gather("list_children", [({"class_id": c},) for c in classes]):
-        files.update((f["id"], f) for f in listing)
+    for class_id in sorted(reach.class_ids):
+        files.update((f["id"], f) for f in call.scope.children_of(class_id=class_id))
     others = sorted(reach.child_ids - set(files))
     replies = call.registry.gather_settled("get_child", [(c,) for c in others])
     for child_id, reply in zip(others, replies):
@@ -33,18 +32,17 @@ def _files_in_reach(call):
 
 def list_children(call):
     q, p = call.query, call.principal
-    filters = {"status": q["status"]} if q.get("status") else {}
     if q.get("class_id"):
         call.scope.klass(q["class_id"])
-        files = call.registry.list_children(dict(filters, class_id=q["class_id"]))
+        files = call.scope.children_of(class_id=q["class_id"], status=q.get("status"))
     elif q.get("school_id"):
         call.scope.school(q["school_id"])
-        files = call.registry.list_children(dict(filters, school_id=q["school_id"]))
+        files = call.scope.children_of(school_id=q["school_id"], status=q.get("status"))
     elif p.role in TEACHERS or p.role == VOLUNTEER:
         files = [f for f in _files_in_reach(call)
                  if not q.get("status") or f["status"] == q["status"]]
     elif p.school_id:
-        files = call.registry.list_children(dict(filters, school_id=p.school_id))
+        files = call.scope.children_of(school_id=p.school_id, status=q.get("status"))
     else:
         raise errors.Invalid.single("school_id", "required", "请指定学校或班级")
     result = page(call.scope.filter_children(files), q["cursor"], q["limit"])
@@ -53,7 +51,9 @@ def list_children(call):
 
 
 def register_child(call):
-    return call.registry.register_child(call.forward(school_id=call.target["id"]))
+    child = call.registry.register_child(call.forward(school_id=call.target["id"]))
+    call.deps.lookups.children_changed()
+    return child
 
 
 def get_child(call):
@@ -66,13 +66,15 @@ def get_child(call):
 
 
 def update_child(call):
-    return call.registry.update_child(call.target["id"], call.sent)
+    child = call.registry.update_child(call.target["id"], call.sent)
+    call.deps.lookups.children_changed(call.target["id"])
+    return child
 
 
 def change_status(call):
     result = call.registry.change_child_status(call.target["id"], call.sent)
     call.deps.lookups.forget_reach()
-    call.deps.lookups.placements.forget(call.target["id"])
+    call.deps.lookups.children_changed(call.target["id"])
     return result
 
 
@@ -85,7 +87,7 @@ def transfer_child(call):
         raise errors.Forbidden()
     result = call.registry.transfer_child(call.target["id"], call.sent)
     call.deps.lookups.forget_reach()
-    call.deps.lookups.placements.forget(call.target["id"])
+    call.deps.lookups.children_changed(call.target["id"])
     return result
 
 

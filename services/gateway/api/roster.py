@@ -24,6 +24,7 @@ def import_roster(call):
     else:
         payload = dict(call.sent)
     result = call.registry.import_roster(dict(payload, school_id=call.target["id"]))
+    call.deps.lookups.children_changed()
     call.note(action="import", detail={"rows": result.get("rows"),
                                        "written": result.get("written"),
                                        "rejected": len(result.get("rejected") or [])})
