@@ -9,25 +9,25 @@ No password is ever written in a file: every one comes from an environment varia
 
 Accounts (least privilege; regexes are computed below and tested in tests/infra):
 
-- `care-<service>` for each service: declare/bind/consume only its own RPC queue, its own
-  handler queues, its own dead-letter queue; publish only to its own `<service>.events`
-  exchange, the shared dead-letter and retry exchanges, and RPC. A topic permission on
-  `nameko-rpc` lets backend services call only their own `health` (container healthcheck)
-  and send RPC replies: services talk to each other through events, never RPC (DESIGN §3).
-  Only the gateway may call every service.
-- `care-topology`: declares exchanges and queues (the one-shot `topology` service); it can
-  neither publish events nor consume any queue.
+- `care-<service>` for each service: declare, bind, publish to and consume only what is its
+  own (RPC queue and replies; `<service>.events|replay|requeue|dead-letters|retry.<ms>ms`
+  exchanges; its handler queues, retry queues and DLQ queue, which it cannot read: DLQs are
+  for ops). From other services it may only bind its own handler queues to the event
+  exchanges it subscribes to, with exactly the event names it subscribes to (topic read
+  permission), and to their replay exchanges with its own queues' names. A topic permission on `nameko-rpc` lets
+  backend services call only their own RPCs (the container healthcheck) and bind only their
+  own RPC and reply keys: services talk to each other through events, never RPC
+  (DESIGN §3). Only the gateway may call every service. Services run with
+  BROKER_TOPOLOGY=provisioned: they declare only their own entities.
+- `care-topology`: declares exchanges, handler queues and DLQs and binds them (the one-shot
+  `topology` service); it can neither publish to any exchange nor consume any queue.
 - `bureau-<name>` for each other bureau (民政, 妇联, 公安, 卫健 ...): read-only consumer of its own
   queue `public.<name>`, bound to the de-identified public stream exchange `care.public`.
   It cannot declare, bind or publish anything; clients must declare the queue passively.
 
-Known limits, from how the code declares things (not fixable here):
-- retry queues (carekit.events.topology) dead-letter through the default exchange, and
-  RabbitMQ requires write on `amq.default` to declare such a queue, so every service user can
-  publish straight into any queue by name; the shared `care.retry.<ms>ms` exchanges route by
-  queue name too. Per-service retry exchanges with a per-service DLX would close this.
-- nameko and kombu declare (not passively) the `nameko-rpc` exchange and the source exchange
-  of every subscription, so services need configure (which includes delete) on those.
+Known limit, from how nameko declares things (not fixable here): nameko declares (not
+passively) the `nameko-rpc` exchange, so every service needs configure (which includes
+delete) on it.
 
 Environment:
   RABBITMQ_MANAGEMENT_URL   http://rabbitmq:15672/api
@@ -72,43 +72,60 @@ def _one_of(patterns):
 
 
 def service_permissions(service, subscriptions=()):
-    """{"configure","write","read"} regexes for one service, and its topic permission on
-    the RPC exchange. `subscriptions`: carekit Subscription tuples (any service's)."""
+    """({"configure","write","read"} regexes, [topic permissions]) for one service.
+    `subscriptions`: carekit Subscription tuples (any service's).
+
+    Everything a service declares, publishes to or consumes is its own: its RPC queue and
+    reply queues, its events/replay/requeue/retry/dead-letter exchanges, its handler queues,
+    retry queues and DLQ. From other services it may only bind its own handler queues to the
+    exchanges of the events it subscribes to, with exactly those events' names (topic
+    permissions), and to their replay exchanges (direct, routed by the queue's own name).
+    It has no right on the default exchange, another service's queues, retry or dead-letter
+    exchanges, nor any DLQ (those are for ops)."""
     if not NAME_RULE.fullmatch(service):
         raise ProvisionError("bad service name {!r}".format(service))
     own = re.escape(service)
     mine = [s for s in subscriptions if s.service == service]
-    handler_queues = [re.escape(s.queue().name) for s in mine]
-    source_exchanges = [re.escape(s.source_service) + r"\.events" for s in mine]
-
+    sources = sorted({s.source_service for s in mine})
+    handler_queues = ["evt-[a-z][a-z0-9_]*-[A-Za-z0-9]+--" + own + r"\.[A-Za-z0-9_]+"]
     rpc_queues = ["rpc-" + own, r"rpc\.reply-" + own + "-" + UUID,
                   r"rpc\.reply-standalone_rpc_proxy-" + UUID]   # the healthcheck's proxy
-    own_exchange = own + r"\.events"
-    own_outgoing = "evt-" + own + "-[A-Za-z0-9]+--.+"        # subscribers' queues, declared
-    dead_letters, own_dlq = r"care\.dead-letters", r"dlq\." + own  # at publisher start
-    retry = r"care\.retry\.[0-9]+ms"                              # exchange and queue names
-    default_exchange = r"amq\.default"  # needed to declare retry queues (DLX "")
+    own_exchanges = [own + r"\.(events|replay|requeue|dead-letters)",
+                     own + r"\.retry\.[0-9]+ms"]
+    own_queues = handler_queues + [r"dlq\." + own, own + r"\.retry\.[0-9]+ms"]
+    theirs = [re.escape(source) + r"\.(events|replay)" for source in sources]
 
-    configure = (["nameko-rpc"] + rpc_queues + [own_exchange, own_outgoing] + handler_queues
-                 + source_exchanges + [dead_letters, own_dlq, retry])
-    write = (["nameko-rpc"] + rpc_queues + [own_exchange, own_outgoing] + handler_queues
-             + [dead_letters, own_dlq, retry, default_exchange])
-    read = (["nameko-rpc"] + rpc_queues + [own_exchange] + source_exchanges + handler_queues
-            + [dead_letters, retry])
+    configure = ["nameko-rpc"] + rpc_queues + own_exchanges + own_queues
+    write = ["nameko-rpc"] + rpc_queues + own_exchanges + own_queues
+    read = (["nameko-rpc"] + rpc_queues + own_exchanges + theirs + handler_queues
+            + [own + r"\.retry\.[0-9]+ms"])
     if service in PUBLIC_STREAM_PUBLISHERS:
         configure.append(re.escape(PUBLIC_EXCHANGE))
         write.append(re.escape(PUBLIC_EXCHANGE))
-    rpc_topic = ".*" if service in RPC_CALLERS else "^(" + own + r"\.[A-Za-z0-9_]+|" + UUID + ")$"
+    own_rpc_keys = "^(" + own + r"\.(\*|[A-Za-z0-9_]+)|" + UUID + ")$"
+    rpc_topic = {"exchange": "nameko-rpc",
+                 "write": ".*" if service in RPC_CALLERS else own_rpc_keys,
+                 "read": own_rpc_keys}
+    topics = [rpc_topic, {"exchange": service + ".events", "write": ".*", "read": ".*"}]
+    topics.append({"exchange": service + ".replay", "write": ".*", "read": ".*"})
+    for source in sources:
+        names = sorted({re.escape(s.event_name) for s in mine if s.source_service == source})
+        topics.append({"exchange": source + ".events", "write": "^$", "read": _one_of(names)})
+        topics.append({"exchange": source + ".replay", "write": "^$",
+                       "read": _one_of(handler_queues)})
     return ({"configure": _one_of(configure), "write": _one_of(write), "read": _one_of(read)},
-            {"exchange": "nameko-rpc", "write": rpc_topic, "read": ".*"})
+            topics)
 
 
 def topology_permissions():
-    events, handler_queues = r"[a-z][a-z0-9_]*\.events", "evt-.+"
-    dlqs, dead_letters, retry = r"dlq\..+", r"care\.dead-letters", r"care\.retry\.[0-9]+ms"
-    return {"configure": _one_of([events, handler_queues, dead_letters, dlqs, retry]),
-            "write": _one_of([handler_queues, dlqs, retry, r"amq\.default"]),
-            "read": _one_of([events, dead_letters, retry])}
+    """Declares every exchange, handler queue and DLQ and binds them; cannot publish to any
+    exchange nor consume any queue (retry queues are declared by each service: a queue that
+    dead-letters into an exchange needs the right to publish there)."""
+    name = "[a-z][a-z0-9_]*"
+    exchanges = name + r"\.(events|replay|requeue|dead-letters)"
+    queues = ["evt-.+", r"dlq\." + name]
+    return {"configure": _one_of([exchanges] + queues), "write": _one_of(queues),
+            "read": _one_of([exchanges])}
 
 
 def bureau_queue(bureau):
@@ -171,17 +188,17 @@ def provision(api, vhost, services, subscriptions, bureaus, passwords, topology_
     api.call("PUT", "/vhosts/" + vh, {"description": "care-network", "tracing": False})
     users = []
 
-    def user(name, password, permissions, topic=None):
+    def user(name, password, permissions, topics=()):
         api.call("PUT", "/users/" + _q(name), {"password": password, "tags": ""})
         api.call("PUT", "/permissions/{}/{}".format(vh, _q(name)), permissions)
-        if topic:
+        for topic in topics:
             api.call("PUT", "/topic-permissions/{}/{}".format(vh, _q(name)), topic)
         users.append(name)
         log("user {} ready".format(name))
 
     for service in services:
-        permissions, topic = service_permissions(service, subscriptions)
-        user(user_prefix + service, passwords[service], permissions, topic)
+        permissions, topics = service_permissions(service, subscriptions)
+        user(user_prefix + service, passwords[service], permissions, topics)
     user(user_prefix + "topology", topology_password, topology_permissions())
 
     api.call("PUT", "/exchanges/{}/{}".format(vh, _q(PUBLIC_EXCHANGE)),

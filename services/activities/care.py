@@ -6,6 +6,7 @@ and flagged for the school to look at.
 """
 from activities import domain, projection, storage
 from activities.domain import Problems, iso_day
+from carekit.documents import plain
 from carekit.errors import NotFound
 
 EDITABLE = ("kind", "by_id", "occurred_at", "duration_minutes", "place", "notes", "wellbeing",
@@ -73,7 +74,7 @@ def visit_data(doc):
     return {"record_id": doc["_id"], "revision": doc["revision"], "child_id": doc["child_id"],
             "school_id": doc["school_id"], "class_id": doc.get("class_id"),
             "by_id": doc["by_id"], "by_role": doc["by_role"], "flagged": bool(doc["flagged"]),
-            "kind": doc["kind"], "occurred_at": storage.plain(doc["occurred_at"]),
+            "kind": doc["kind"], "occurred_at": plain(doc["occurred_at"]),
             "duration_minutes": doc.get("duration_minutes"), "wellbeing": doc.get("wellbeing"),
             "follow_ups": [{"action_id": f["action_id"], "owner_id": f["owner_id"],
                             "due_on": f["due_on"], "done": bool(f.get("done"))}
@@ -84,7 +85,7 @@ def aid_data(doc):
     aid = doc["aid"]
     return {"aid_id": doc["_id"], "revision": doc["revision"], "child_id": doc["child_id"],
             "school_id": doc["school_id"], "class_id": doc.get("class_id"),
-            "by_id": doc["by_id"], "occurred_at": storage.plain(doc["occurred_at"]),
+            "by_id": doc["by_id"], "occurred_at": plain(doc["occurred_at"]),
             "form": aid["form"], "amount_fen": aid.get("amount_fen"),
             "quantity": aid.get("quantity"), "donor_type": aid["donor_type"]}
 
@@ -198,7 +199,7 @@ def delete(db, outbox, data):
     event = outbox.event("VisitDeleted", {
         "record_id": doc["_id"], "revision": revision, "child_id": doc["child_id"],
         "school_id": doc["school_id"], "kind": doc["kind"],
-        "occurred_at": storage.plain(doc["occurred_at"]), "deleted_by": data["deleted_by"],
+        "occurred_at": plain(doc["occurred_at"]), "deleted_by": data["deleted_by"],
         "reason_code": data["reason_code"]}, subject=doc["child_id"])
     change = storage.withdrawal(data, domain.stamp(current), revision)
     result = outbox.update(storage.CARE_RECORDS, {"_id": doc["_id"],

@@ -6,11 +6,10 @@ import uuid
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 
+from carekit.clock import CHINA_TZ, china_date
 from carekit.contracts import activities as contract
 from carekit.errors import ValidationFailed
 
-# Schools keep Beijing time and China has no daylight saving: a fixed offset is exact.
-CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
 # A phone's clock may run a little ahead of ours; "in the future" allows for that.
 CLOCK_SKEW = timedelta(minutes=5)
 
@@ -109,7 +108,7 @@ def now():
 
 
 def local_date(value):
-    return as_utc(value).astimezone(CHINA_TZ).date()
+    return china_date(as_utc(value))
 
 
 def today():

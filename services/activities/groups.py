@@ -8,6 +8,7 @@ from datetime import datetime, time, timedelta
 
 from activities import domain, projection, storage
 from activities.domain import Problems, iso_day
+from carekit.documents import plain
 from carekit.errors import Conflict
 
 EDITABLE = ("occasion", "title", "sub_theme", "organiser_id", "place", "class_ids",
@@ -37,8 +38,8 @@ def _facts(doc):
             "school_id": doc["school_id"], "kind": doc["kind"], "occasion": doc.get("occasion"),
             "title": doc["title"], "sub_theme": doc.get("sub_theme"),
             "organiser_id": doc["organiser_id"], "class_ids": list(doc.get("class_ids") or []),
-            "starts_at": storage.plain(doc["starts_at"]),
-            "ends_at": storage.plain(doc.get("ends_at"))}
+            "starts_at": plain(doc["starts_at"]),
+            "ends_at": plain(doc.get("ends_at"))}
 
 
 def _stored_fields(doc):
@@ -126,7 +127,7 @@ def cancel(db, outbox, data):
     event = outbox.event("ActivityCancelled", {
         "activity_id": doc["_id"], "revision": doc["revision"] + 1,
         "school_id": doc["school_id"], "kind": doc["kind"],
-        "starts_at": storage.plain(doc["starts_at"])}, subject=doc["_id"])
+        "starts_at": plain(doc["starts_at"])}, subject=doc["_id"])
     change = {"status": "cancelled", "cancelled_at": domain.stamp(current),
               "cancelled_by": data["cancelled_by"], "cancel_reason": data["reason"]}
     return _write(db, outbox, doc, change, event,

@@ -9,11 +9,10 @@ a pairing is keyed by pairing_id and built from its start or end event, whicheve
 first, and an ended pairing stays ended when its start arrives late (the start event never
 touches the end fields).
 """
-from pymongo.errors import DuplicateKeyError
 
 from activities import domain, storage
 from activities.domain import Problems, iso_day
-from carekit.events.projection import upsert_if_newer
+from carekit.events.projection import upsert, upsert_if_newer
 
 # what is kept of each registry entity: (collection, id field, fields)
 ENTITIES = {
@@ -54,21 +53,14 @@ def _pairing_fields(kind, data):
             "started_on": iso_day(data["started_on"])}
 
 
-def _upsert(collection, key, update):
-    try:
-        collection.update_one({"_id": key}, update, upsert=True)
-    except DuplicateKeyError:  # a concurrent handler created it first: now it exists
-        collection.update_one({"_id": key}, update)
-
-
 def pairing_started(db, kind, data):
-    _upsert(db[storage.PAIRINGS], data["pairing_id"], {"$set": _pairing_fields(kind, data)})
+    upsert(db[storage.PAIRINGS], data["pairing_id"], {"$set": _pairing_fields(kind, data)})
 
 
 def pairing_ended(db, kind, data):
     fields = dict(_pairing_fields(kind, data), ended_on=iso_day(data["ended_on"]),
                   end_reason=data["reason"])
-    _upsert(db[storage.PAIRINGS], data["pairing_id"], {"$set": fields})
+    upsert(db[storage.PAIRINGS], data["pairing_id"], {"$set": fields})
 
 
 # -- lookups ---------------------------------------------------------------------------------------

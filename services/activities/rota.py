@@ -6,6 +6,7 @@ from pymongo.errors import DuplicateKeyError
 
 from activities import domain, projection, storage
 from activities.domain import Problems, iso_day
+from carekit.documents import plain
 from carekit.errors import Conflict, NotFound
 
 
@@ -66,7 +67,7 @@ def get_rota(db, school_id, day=None):
 
 
 def rota_view(school_id, version):
-    out = storage.plain(dict(version, school_id=school_id))
+    out = plain(dict(version, school_id=school_id))
     for slot in out["slots"]:
         _label(slot)
     return out
@@ -88,7 +89,7 @@ def on_duty(db, school_id, day=None):
     members = projection.staff(db, {s for slot in slots for s in slot["staff_ids"]})
     out = []
     for slot in slots:
-        slot = _label(storage.plain(dict(slot)))
+        slot = _label(plain(dict(slot)))
         slot["inactive_staff_ids"] = [s for s in slot["staff_ids"]
                                       if not members.get(s, {}).get("active")]
         slot["staff_ids"] = [s for s in slot["staff_ids"] if s not in

@@ -10,14 +10,13 @@ from carekit.contracts import pairing, registry  # noqa: F401  (registers what w
 from carekit.errors import load_or_raise
 from carekit.events.handler import subscribe
 from carekit.events.outbox import Outbox
-from carekit.events.records import EVENT_LOG, EVENT_LOG_INDEXES
 from carekit.mongo import Database
 from carekit.service import CareService
 
 
 class ActivitiesService(CareService):
     name = "activities"
-    db = Database(indexes=dict(storage.INDEXES, **{EVENT_LOG: EVENT_LOG_INDEXES}))
+    db = Database(indexes=storage.INDEXES)
     outbox = Outbox(carriers=storage.CARRIERS)
 
     # -- care records ----------------------------------------------------------------------

@@ -7,12 +7,11 @@ the stable sort key of a child's timeline. Dates are ISO strings (BSON has no da
 Edits keep history in `history.r<N>` (the state at revision N): a `$set` of a sub-document,
 which the stand-in stores faithfully (it turns `$push`ed documents into JSON text).
 """
-from datetime import date, datetime
-from decimal import Decimal
 
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError
 
+from carekit.documents import plain
 from carekit.errors import Conflict, NotFound
 
 # what this service owns
@@ -49,22 +48,6 @@ INDEXES = {
 }
 
 HIDDEN = ("_outbox", "_outbox_pending", "history")
-
-
-def plain(value):
-    """A stored value as JSON-ready data (the stand-in returns booleans as 1/0: callers
-    convert known booleans with `bool`)."""
-    if isinstance(value, datetime):
-        return value.isoformat(timespec="milliseconds")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
-    return value
 
 
 def view(doc, booleans=(), hide=HIDDEN, with_history=False):

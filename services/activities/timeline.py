@@ -7,6 +7,7 @@ unique across collections, so the order is total and a page boundary never skips
 an item, however many share a timestamp and whatever is added meanwhile.
 """
 from activities import care, diary, domain, groups, honours, projection, storage
+from carekit.documents import plain
 from carekit.errors import NotFound, ValidationFailed
 
 NOT_DELETED = {"deleted": {"$ne": True}}
@@ -58,7 +59,7 @@ def _item(kind, doc, child_id):
     else:
         body = honours.award_view(doc)
     return {"type": kind, "type_label": domain.TIMELINE_TYPE_LABELS[kind], "id": doc["_id"],
-            "at": storage.plain(doc["at"]), "item": body}
+            "at": plain(doc["at"]), "item": body}
 
 
 def timeline(db, data):

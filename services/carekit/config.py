@@ -65,6 +65,13 @@ class SettingsSchema(Schema):
     STOP_GRACE_SECONDS = fields.Float(load_default=20, validate=validate.Range(min=1, max=600))
     METRICS_PORT = fields.Integer(load_default=0, validate=validate.Range(min=0, max=65535))
     GATEWAY_PORT = fields.Integer(load_default=8000, validate=validate.Range(min=1, max=65535))
+    # declare: a service declares every exchange and queue it touches (development, tests).
+    # provisioned: the deployment's topology step declared them; a service declares only its
+    # own and checks the others passively (what least-privilege broker accounts allow).
+    BROKER_TOPOLOGY = fields.String(load_default="declare",
+                                    validate=validate.OneOf(["declare", "provisioned"]))
+    OUTBOX_MAX_ATTEMPTS = fields.Integer(load_default=10, validate=validate.Range(min=1, max=1000))
+    LEDGER_RETENTION_DAYS = fields.Float(load_default=30, validate=validate.Range(min=1, max=3650))
     # the gateway's sessions, tokens, login protection and request bounds (services/gateway)
     GATEWAY_SESSION_HOURS = fields.Float(load_default=12, validate=validate.Range(min=0.01, max=168))
     GATEWAY_SESSION_IDLE_MINUTES = fields.Float(load_default=120,

@@ -1,5 +1,5 @@
 """Prometheus metrics shared by every service (exposed by the runner on METRICS_PORT)."""
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 EVENTS_PUBLISHED = Counter("care_events_published_total", "Events confirmed by the broker",
                            ["service"])
@@ -9,3 +9,5 @@ DEAD_LETTERED = Counter("care_events_dead_lettered_total", "Messages sent to a D
                         ["service", "code"])
 HANDLER_SECONDS = Histogram("care_event_handler_seconds", "Time spent in event handlers",
                             ["service", "event"])
+EVENTS_PARKED = Gauge("care_events_parked", "Events the relay gave up publishing (parked)",
+                      ["service"])

@@ -1,9 +1,11 @@
-"""What every care-network service has: tracing context in logs, and a health RPC."""
+"""What every care-network service has: tracing context in logs, a health RPC, and the RPC
+that replays its event log into one subscriber's queue (carekit.events.rebuild)."""
 import structlog
 from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
 
-from carekit.events.records import EVENT_LOG, EVENT_LOG_INDEXES
+from carekit.events.rebuild import EventLogReplayer
+from carekit.events.records import EVENT_LOG, PARKED, PENDING
 from carekit.mongo import Database
 
 
@@ -26,10 +28,17 @@ class CareService:
     """Base for service classes: subclasses set `name` and add their own dependencies."""
 
     tracing = Tracing()
-    db = Database(indexes={EVENT_LOG: EVENT_LOG_INDEXES})
+    db = Database()
+    replayer = EventLogReplayer()
 
     @rpc
     def health(self):
         self.db.command("ping")
+        log = self.db[EVENT_LOG]
         return {"service": self.name, "status": "ok", "database": self.db.name,
-                "pending_events": self.db[EVENT_LOG].count_documents({"status": "pending"})}
+                "pending_events": log.count_documents({"status": PENDING}),
+                "parked_events": log.count_documents({"status": PARKED})}
+
+    @rpc
+    def replay_events(self, request):
+        return self.replayer.replay(self.db, request)

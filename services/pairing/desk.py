@@ -3,19 +3,17 @@ the book and its events in one conditional write (retrying when someone else wro
 
 Knows the store and an event recorder (carekit outbox); nothing of AMQP.
 """
-from datetime import datetime, timedelta, timezone
-
+from carekit.clock import china_today
 from carekit.errors import Conflict, NotFound, ValidationFailed
 from pairing import reactions, rules
 from pairing.model import BUDDY, MENTOR, PROXY, Pairing, PairingBook
 from pairing.storage import CHILDREN, STAFF, VOLUNTEERS
 
-CHINA = timezone(timedelta(hours=8))  # the county's calendar decides what "today" is
 MAX_TRIES = 8
 
 
 def today():
-    return datetime.now(CHINA).date().isoformat()
+    return china_today().isoformat()
 
 
 class BookChanged(Exception):

@@ -1,9 +1,6 @@
 """Registry events -> projection updates and reactions. One entry for every handler, so the
 service and the tests feed events through the same code."""
-
-
-def _iso(value):
-    return value.isoformat() if hasattr(value, "isoformat") else value
+from carekit.clock import iso
 
 
 def take(desk, name, data):
@@ -14,26 +11,26 @@ def take(desk, name, data):
     elif name in ("ClassCreated", "ClassUpdated"):
         registry.school_class(data)
     elif name == "ChildRegistered":
-        desk.child_changed(data, eligible_on=_iso(data["registered_on"]))
+        desk.child_changed(data, eligible_on=iso(data["registered_on"]))
     elif name == "ChildUpdated":
         desk.child_changed(data)
     elif name == "ChildStatusChanged":
-        effective = _iso(data["effective_date"])
+        effective = iso(data["effective_date"])
         # back in the programme (reactivated): the wait for a mentor starts again that day
         desk.child_changed(data, happened_on=effective,
                            eligible_on=effective if data["status"] == "active" else None)
     elif name == "ChildTransferred":
-        effective = _iso(data["effective_date"])
+        effective = iso(data["effective_date"])
         desk.child_changed(data, eligible_on=effective, happened_on=effective,
                            also_schools=[data["from_school_id"]])
     elif name in ("StaffRegistered", "StaffUpdated"):
         desk.staff_changed(data)
     elif name == "StaffLeft":
-        desk.staff_changed(data, happened_on=_iso(data["left_on"]))
+        desk.staff_changed(data, happened_on=iso(data["left_on"]))
     elif name == "VolunteerRegistered":
         desk.volunteer_changed(data)
     elif name == "VolunteerLeft":
-        desk.volunteer_changed(data, happened_on=_iso(data["left_on"]))
+        desk.volunteer_changed(data, happened_on=iso(data["left_on"]))
     else:
         raise ValueError("pairing does not take {}".format(name))
 

@@ -17,8 +17,8 @@ import json
 from pymongo import ASCENDING, DESCENDING, IndexModel, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
+from carekit.documents import NO_OUTBOX, index as _index, save_if_version
 from carekit.events.projection import upsert_if_newer
-from carekit.events.records import EVENT_LOG, EVENT_LOG_INDEXES
 from pairing.model import Child, Pairing, PairingBook, Teacher, Volunteer, need_score
 from pairing.policy import PairingPolicy
 
@@ -28,15 +28,7 @@ BOOKS, HISTORY, PLANS = "pairing_books", "pairing_history", "plans"
 POLICY, PRIORITIES = "policy", "class_priorities"
 CARRIERS = [BOOKS, POLICY]
 POLICY_ID = "county"
-NO_OUTBOX = {"_outbox": 0, "_outbox_pending": 0}
-
-
-def _index(*keys):
-    return IndexModel([(key, ASCENDING) for key in keys])
-
-
 INDEXES = {
-    EVENT_LOG: EVENT_LOG_INDEXES,
     CHILDREN: [_index("school_id", "status"), _index("class_id"), _index("household_id")],
     STAFF: [_index("school_id")],
     VOLUNTEERS: [_index("school_id")],
@@ -59,21 +51,10 @@ class Projections:
         only ever moves forward, whatever order events arrive in."""
         fields = {k: snapshot.get(k) for k in CHILD_FIELDS}
         fields["need"] = need_score(snapshot)
-        raising = {"eligible_since": eligible_on} if eligible_on else {}
-        query = {"_id": snapshot["child_id"], "$or": [{"version": {"$lt": snapshot["version"]}},
-                                                      {"version": {"$exists": False}}]}
-        update = {"$set": dict(fields, version=snapshot["version"])}
-        if raising:
-            update["$max"] = raising
-        try:
-            result = self.db[CHILDREN].update_one(query, update, upsert=True)
-            if result.modified_count or result.upserted_id is not None:
-                return True
-        except DuplicateKeyError:  # we already hold something newer
-            pass
-        if raising:  # the late event's date still counts
-            self.db[CHILDREN].update_one({"_id": snapshot["child_id"]}, {"$max": raising})
-        return False
+        # a late event's date still counts
+        raising = {"$max": {"eligible_since": eligible_on}} if eligible_on else None
+        return upsert_if_newer(self.db[CHILDREN], snapshot["child_id"], snapshot["version"],
+                               fields, always=raising)
 
     def staff(self, data):
         fields = {"name": data["name"], "school_id": data["school_id"],
@@ -124,10 +105,6 @@ class Projections:
 
     def school_class_doc(self, class_id):
         return self.db[CLASSES].find_one({"_id": class_id})
-
-    def versions(self, collection, query):
-        return sorted((d["_id"], d.get("version", 0))
-                      for d in self.db[collection].find(query, {"version": 1}))
 
     def books_of(self, collection, entity_id):
         """Schools whose book may hold pairings of this child/teacher/volunteer."""
@@ -203,9 +180,8 @@ class Books:
                              for c, on in sorted(book.mentor_ended.items())],
             "applied_plans": book.applied_plans[-50:], "retired": retired},
             "$inc": {"rev": 1}}
-        result = recorder.update(BOOKS, {"_id": book.school_id, "rev": book.rev}, update,
-                                 envelopes)
-        if result.matched_count:
+        if save_if_version(recorder, BOOKS, book.school_id, book.rev, update, envelopes,
+                           version_field="rev"):
             book.rev += 1
             return True
         return False
@@ -254,9 +230,8 @@ class Settings:
                 return True
             except DuplicateKeyError:
                 return False
-        result = recorder.update(POLICY, {"_id": POLICY_ID, "version": expected_version},
-                                 {"$set": fields}, envelopes)
-        return bool(result.matched_count)
+        return save_if_version(recorder, POLICY, POLICY_ID, expected_version,
+                               {"$set": fields}, envelopes)
 
     def priorities(self, school_id):
         return {c for d in self.db[PRIORITIES].find({"school_id": school_id})

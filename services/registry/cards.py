@@ -1,69 +1,110 @@
-"""Contact cards (联系卡): one printable card per child (two to an A4 page), per child or class.
+"""Contact cards (联系卡): one printable card per child (two to an A4 page), per child or class;
+and `Around`, what every printout needs beside the child files.
 
 The card's purpose is reaching people, so it carries full phone numbers: printing is a reveal
 and is recorded in the PII audit with its reason.
 """
-from datetime import date
-from pathlib import Path
-
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from registry import mentors, vocabulary as words
+from registry import pairings, vocabulary as words
 from registry import storage as st
 
 # every table of a card has the same four columns, so labels and values line up
 _COLUMNS = Markup('<colgroup><col style="width:16%"><col style="width:42%">'
                   '<col style="width:14%"><col style="width:28%"></colgroup>')
-_TEMPLATES = Environment(loader=FileSystemLoader(str(Path(__file__).parent / "templates")),
-                         autoescape=select_autoescape(["html"]))
 
 
-def card_of(file, child_id, school, klass, staff_by_id, mentor, vault):
-    def person(staff_id, name=None):
-        staff = staff_by_id.get(staff_id)
-        if staff is None:
+def _by_id(collection, ids, projection=None):
+    ids = [i for i in set(ids) if i]
+    return {d["_id"]: d for d in collection.find({"_id": {"$in": ids}},
+                                                 projection or st.NO_OUTBOX)} if ids else {}
+
+
+class Around:
+    """The classes, schools, pairings and people around the opened files [(child_id, file)]:
+    read in a few queries whatever the number of children."""
+
+    def __init__(self, db, vault, opened, class_ids=()):
+        self.vault = vault
+        child_ids = [child_id for child_id, _ in opened]
+        self.mentors, self.buddies, self.proxies = (
+            pairings.current(db, kind, child_ids) for kind in ("mentor", "buddy", "proxy_parent"))
+        class_ids = set(class_ids) | {f["class_id"] for _, f in opened} | {
+            b.get("buddy_class_id") for docs in self.buddies.values() for b in docs}
+        self.classes = _by_id(db[st.CLASSES], class_ids)
+        self.schools = _by_id(db[st.SCHOOLS], [c["school_id"] for c in self.classes.values()] +
+                              [f["school_id"] for _, f in opened])
+        self.staff = _by_id(db[st.STAFF], [c.get("head_teacher_id") for c in
+                                           self.classes.values()] +
+                            [d["teacher_id"] for docs in self.mentors.values() for d in docs],
+                            {"name": 1, "phone": 1})
+        self.volunteers = _by_id(db[st.VOLUNTEERS], [d["volunteer_id"] for docs in
+                                                     self.proxies.values() for d in docs],
+                                 {"name": 1, "phone": 1, "village": 1})
+
+    def _person(self, doc, name=None):
+        if doc is None:
             return {"name": name, "phone": None} if name else None
-        return {"name": staff["name"], "phone": vault.open(staff.get("phone"))}
+        return {"name": doc["name"], "phone": self.vault.open(doc.get("phone")),
+                "village": doc.get("village")}
 
+    def head_teacher(self, class_id):
+        return self._person(self.staff.get(self.classes[class_id].get("head_teacher_id")))
+
+    def mentor(self, child_id):
+        latest = (self.mentors.get(child_id) or [None])[0]
+        return self._person(self.staff.get(latest["teacher_id"]),
+                            latest.get("teacher_name")) if latest else None
+
+    def proxy_parent(self, child_id):
+        latest = (self.proxies.get(child_id) or [None])[0]
+        return self._person(self.volunteers.get(latest["volunteer_id"]),
+                            latest.get("volunteer_name")) if latest else None
+
+    def buddies_of(self, child_id, class_id):
+        """[{name, class_name (only when not the child's class), started_on}], oldest first."""
+        found = []
+        for doc in reversed(self.buddies.get(child_id) or []):
+            other = doc.get("buddy_class_id")
+            klass = self.classes.get(other) if other and other != class_id else None
+            found.append({"name": doc["buddy_name"], "started_on": doc["started_on"],
+                          "class_name": klass["name"] if klass else None})
+        return found
+
+
+def situation_label(guardian):
+    situation = guardian.get("situation")
+    if situation is None:
+        return ""
+    return "、".join(words.GUARDIAN_SITUATION[c] for c in situation) or words.HEALTHY_LABEL
+
+
+def card_of(file, child_id, around):
     guardian = file["guardian"]
     return {
-        "child_id": child_id, "name": file["name"], "school_name": school["name"],
-        "class_name": klass["name"], "gender": words.GENDER[file["gender"]],
-        "birth_date": file["birth_date"],
+        "child_id": child_id, "name": file["name"],
+        "school_name": around.schools[file["school_id"]]["name"],
+        "class_name": around.classes[file["class_id"]]["name"],
+        "gender": words.GENDER[file["gender"]], "birth_date": file["birth_date"],
         "left_behind_type": words.LEFT_BEHIND_TYPE[file["left_behind_type"]],
-        "address": guardian.get("address"),
+        "migrant": file.get("migrant_left_behind"), "address": guardian.get("address"),
         "guardian": {"name": guardian.get("name"), "age": guardian.get("age"),
                      "relation": words.label(words.GUARDIAN_RELATION, guardian.get("relation")),
-                     "health": words.label(words.GUARDIAN_HEALTH, guardian.get("health")),
+                     "situation": situation_label(guardian),
                      "literacy": words.label(words.GUARDIAN_LITERACY, guardian.get("literacy")),
                      "phone": guardian.get("phone")},
         "parents": [{"relation": words.PARENT_RELATION[p["relation"]], "name": p.get("name"),
                      "place": "".join(filter(None, [p.get("work_province"), p.get("work_city")])),
                      "occupation": p.get("occupation"), "home_frequency": p.get("home_frequency"),
                      "phone": p.get("phone")} for p in file.get("parents") or []],
-        "mentor": person(mentor["teacher_id"], mentor.get("teacher_name")) if mentor else None,
-        "head_teacher": person(klass.get("head_teacher_id")),
+        "mentor": around.mentor(child_id),
+        "head_teacher": around.head_teacher(file["class_id"]),
+        "proxy_parent": around.proxy_parent(child_id),
+        "buddies": around.buddies_of(child_id, file["class_id"]),
     }
 
 
-def cards_for(db, vault, opened):
-    """opened: [(child_id, clear file)] -> card dicts, in class order."""
-    class_ids = {f["class_id"] for _, f in opened}
-    classes = {c["_id"]: c for c in db[st.CLASSES].find({"_id": {"$in": list(class_ids)}})}
-    schools = {s["_id"]: s for s in db[st.SCHOOLS].find(
-        {"_id": {"$in": list({f["school_id"] for _, f in opened})}}, {"name": 1})}
-    current = mentors.current(db, [child_id for child_id, _ in opened])
-    staff_ids = {c.get("head_teacher_id") for c in classes.values()} | {
-        m["teacher_id"] for m in current.values()}
-    staff = {s["_id"]: s for s in db[st.STAFF].find(
-        {"_id": {"$in": [i for i in staff_ids if i]}}, {"name": 1, "phone": 1})}
-    return [card_of(file, child_id, schools[file["school_id"]], classes[file["class_id"]],
-                    staff, current.get(child_id), vault) for child_id, file in opened]
-
-
-def render_pdf(cards, title):
-    from weasyprint import HTML  # heavy import: only when a card is printed
-    html = _TEMPLATES.get_template("contact_cards.html").render(
-        cards=cards, title=title, printed_on=date.today().isoformat(), cols=_COLUMNS)
-    return HTML(string=html, base_url=str(Path(__file__).parent)).write_pdf()
+def contact_cards(opened, around):
+    """The template's context for the opened files, in the order given."""
+    return {"cards": [card_of(file, child_id, around) for child_id, file in opened],
+            "cols": _COLUMNS}

@@ -7,6 +7,8 @@ import uuid
 
 from pymongo.errors import DuplicateKeyError
 
+from carekit.clock import china_date
+from carekit.documents import save_if_version
 from carekit.errors import Conflict, NotFound, ValidationFailed
 from registry import files, lifecycle
 from registry import storage as st
@@ -15,7 +17,8 @@ from registry.views import plain
 FILE_FIELDS = ("name", "national_id", "gender", "birth_date", "school_id", "class_id",
                "township_id", "grade", "class_number", "left_behind_type", "parents",
                "guardian", "family_hardship", "low_income_registered", "hardship_note",
-               "special_needs", "notes", "household_id", "status")
+               "special_needs", "notes", "household_id", "status", "migrant_left_behind",
+               "boards_at_school", "lunch_at_school")
 BOOKKEEPING = ("version", "status_since", "status_reason_code", "status_reason", "created_at",
                "updated_at", "former_school_ids", "transfers")
 RETRIES = 3
@@ -77,8 +80,8 @@ def new_document(ctx, file, child_id, action="registered", **history_extra):
     doc.update(_id=child_id, version=1, created_at=now, updated_at=now, status_since=now,
                former_school_ids=[], transfers=[],
                history=[files.history_entry(action, ctx.actor, now, **history_extra)])
-    event = ctx.outbox.event("ChildRegistered", dict(
-        files.snapshot(child_id, 1, file), registered_on=now.date()), subject=child_id)
+    event = ctx.event("ChildRegistered", dict(
+        files.snapshot(child_id, 1, file), registered_on=china_date(now)), subject=child_id)
     return doc, event
 
 
@@ -108,17 +111,17 @@ def write_change(ctx, doc, old, new, action, event_name, event_extra=None, set_e
     changes = files.diff(old, new) if changes is None else changes
     entry = files.history_entry(action, ctx.actor, now, changes, **(history_extra or {}))
     data = dict(files.snapshot(doc["_id"], version, new), **(event_extra or {}))
-    event = ctx.outbox.event(event_name, data, subject=doc["_id"])
+    event = ctx.event(event_name, data, subject=doc["_id"])
     update = {"$set": dict(st.sealed_changes(old, new, ctx.vault), version=version,
                            updated_at=now, **(set_extra or {})),
               "$addToSet": dict({"history": entry}, **(add_extra or {}))}
     try:
-        result = ctx.outbox.update(st.CHILDREN, {"_id": doc["_id"], "version": doc["version"]},
-                                   update, [event])
+        saved = save_if_version(ctx.outbox, st.CHILDREN, doc["_id"], doc["version"], update,
+                                [event])
     except DuplicateKeyError:
         raise duplicate_error(ctx, st.holder_of(ctx.db, ctx.vault.hash(new["national_id"]),
                                                 exclude_id=doc["_id"]))
-    if not result.matched_count:
+    if not saved:
         raise StaleFile()
     return version, changes
 

@@ -4,8 +4,16 @@ from datetime import datetime, timezone
 
 from pymongo.database import Database
 
+from carekit.documents import NO_OUTBOX, save_if_version
 from carekit.errors import Conflict, NotFound
 from registry.pii import Vault
+
+
+# The version of each event the registry publishes where the contract has more than one
+# (carekit/contracts/registry.py); every other event is published as v1.
+PUBLISHED_VERSIONS = dict.fromkeys((
+    "SchoolRegistered", "SchoolUpdated", "ClassCreated", "ClassUpdated", "ChildRegistered",
+    "ChildUpdated", "ChildStatusChanged", "ChildTransferred"), 2)
 
 
 @dataclass
@@ -19,9 +27,13 @@ class Ctx:
     def now():
         return datetime.now(timezone.utc)
 
+    def event(self, name, data, subject):
+        """A validated envelope of `name` in the version the registry publishes."""
+        return self.outbox.event(name, data, subject=subject,
+                                 version=PUBLISHED_VERSIONS.get(name, 1))
+
     def get(self, collection, entity_id, message, projection=None):
-        doc = self.db[collection].find_one({"_id": entity_id}, projection or {
-            "_outbox": 0, "_outbox_pending": 0})
+        doc = self.db[collection].find_one({"_id": entity_id}, projection or NO_OUTBOX)
         if doc is None:
             raise NotFound(message=message, id=entity_id)
         return doc
@@ -31,10 +43,10 @@ class Ctx:
         `event_data(updated)`, unless someone changed `doc` since it was read (a Conflict).
         Returns the updated document."""
         updated = dict(doc, **fields, version=doc["version"] + 1)
-        event = self.outbox.event(event_name, event_data(updated), subject=doc["_id"])
-        result = self.outbox.update(collection, {"_id": doc["_id"], "version": doc["version"]},
-                                    {"$set": dict(fields, version=updated["version"],
-                                                  updated_at=self.now())}, [event])
-        if not result.matched_count:
+        event = self.event(event_name, event_data(updated), doc["_id"])
+        saved = save_if_version(self.outbox, collection, doc["_id"], doc["version"],
+                                {"$set": dict(fields, version=updated["version"],
+                                              updated_at=self.now())}, [event])
+        if not saved:
             raise Conflict(code="stale_version", message=stale_message)
         return updated

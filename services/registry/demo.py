@@ -1,5 +1,7 @@
 """Demo data for a local run: a county with two townships, two schools with classes and
-teachers, a volunteer, and a generated roster imported at each school (faker zh_CN).
+teachers (enrolment set, so the left-behind share can be reported), a volunteer, and a
+generated roster imported at each school (faker zh_CN: guardians' situation and literacy,
+流动留守, boarding and lunch at school).
 
     .venv/bin/python -m registry.demo [--rows 60]
 
@@ -31,9 +33,10 @@ def load(registry, rows=60):
     for index, (t_code, t_name, code, name, teachers) in enumerate(SCHOOLS):
         township = registry.create_township({"county_id": county["id"], "code": t_code,
                                              "name": t_name})
-        school = registry.register_school({"township_id": township["id"], "code": code,
-                                           "name": name})
         classes = [(grade, 1) for grade in range(1, 7)]
+        sizes = [32 + (index * 7 + grade * 3) % 15 for grade, _ in classes]  # 班级人数
+        school = registry.register_school({"township_id": township["id"], "code": code,
+                                           "name": name, "enrolment": sum(sizes)})
         for position, (grade, number) in enumerate(classes):
             head = None
             if position < len(teachers):
@@ -42,7 +45,7 @@ def load(registry, rows=60):
                     "phone": "1390731{:04d}".format(index * 100 + position),
                     "roles": ["teacher", "head_teacher"]})["id"]
             registry.create_class({"school_id": school["id"], "grade": grade, "number": number,
-                                   "head_teacher_id": head})
+                                   "head_teacher_id": head, "enrolment": sizes[position]})
         registry.register_volunteer({"school_id": school["id"], "name": "退休教师" + t_name[:1],
                                      "kind": "retired_teacher", "village": t_name + "中心村",
                                      "phone": "1370731{:04d}".format(index)})

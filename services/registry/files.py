@@ -5,8 +5,8 @@ before it is stored. Dates are ISO strings so a file is JSON as it stands.
 """
 import copy
 import uuid
-from datetime import date
 
+from carekit.clock import china_today, iso
 from registry import identity
 from registry.pii import mask_national_id, mask_phone
 
@@ -17,22 +17,23 @@ FIELD_LABELS = {
     "class_number": "班号", "left_behind_type": "留守类型", "status": "状态",
     "household_id": "家庭户", "family_hardship": "家庭困难", "low_income_registered": "低保户",
     "hardship_note": "困难情况说明", "special_needs": "特殊需要", "notes": "备注",
+    "migrant_left_behind": "流动留守", "boards_at_school": "住校", "lunch_at_school": "在校就餐",
     "guardian.name": "监护人姓名", "guardian.relation": "监护人关系", "guardian.age": "监护人年龄",
-    "guardian.health": "监护人健康状况", "guardian.literacy": "监护人文化程度",
+    "guardian.situation": "监护人身体状况", "guardian.health": "监护人健康状况",
+    "guardian.literacy": "监护人文化程度",
     "guardian.phone": "监护人电话", "guardian.address": "家庭住址",
 }
 PARENT_FIELD_LABELS = {"name": "姓名", "work_province": "务工省份", "work_city": "务工城市",
                        "occupation": "职业", "phone": "电话", "home_frequency": "回家频率"}
 PARENT_LABELS = {"father": "父亲", "mother": "母亲"}
 SCALARS = ("name", "national_id", "gender", "birth_date", "left_behind_type",
-           "family_hardship", "low_income_registered", "hardship_note", "notes")
+           "family_hardship", "low_income_registered", "hardship_note", "notes",
+           "migrant_left_behind", "boards_at_school", "lunch_at_school")
+FLAGS = ("family_hardship", "low_income_registered", "migrant_left_behind")  # False if unsaid
+OPTIONAL_FLAGS = ("boards_at_school", "lunch_at_school")                   # None: unknown
 AWAY_PARENTS = {"both_parents_away": {"father", "mother"}, "father_away": {"father"},
                 "mother_away": {"mother"}}
 MAX_CHILD_AGE = 18
-
-
-def _iso(value):
-    return value.isoformat() if isinstance(value, date) else value
 
 
 def new_child_id():
@@ -42,16 +43,43 @@ def new_child_id():
 def new_file(data, klass, household_id):
     """A file from validated ChildInput data and the class it belongs to."""
     national_id = data["national_id"]
-    file = {key: _iso(data.get(key)) for key in SCALARS}
+    file = {key: iso(data.get(key)) for key in SCALARS}
     file.update(
         gender=data.get("gender") or identity.gender_of(national_id),
-        birth_date=_iso(data.get("birth_date")) or identity.birth_date_of(national_id).isoformat(),
+        birth_date=iso(data.get("birth_date")) or identity.birth_date_of(national_id).isoformat(),
         parents=[dict(p) for p in data.get("parents") or []],
-        guardian=dict(data["guardian"]),
+        guardian=guardian_of(data["guardian"]),
         special_needs=[dict(n) for n in data.get("special_needs") or []],
         household_id=household_id, status="active")
     file.update(placement(klass))
     return file
+
+
+def guardian_of(guardian):
+    """The guardian as a file keeps it: `situation` (a list, None if not recorded) in place of
+    the single `health` of files written before it."""
+    guardian = dict(guardian or {})
+    health = guardian.pop("health", None)
+    if "situation" not in guardian:
+        guardian["situation"] = None if health is None else (
+            [] if health == "healthy" else [health])
+    return guardian
+
+
+def flags_of(file):
+    """The file's yes/no facts as booleans (stored ones may come back as 1/0 or be absent)."""
+    for flag in FLAGS:
+        file[flag] = bool(file.get(flag))
+    for flag in OPTIONAL_FLAGS:
+        file[flag] = None if file.get(flag) is None else bool(file[flag])
+    return file
+
+
+def health_of(situation):
+    """The one-value guardian_health of the v1 contract: healthy, or the most serious fact."""
+    if situation is None:
+        return None
+    return situation[-1] if situation else "healthy"
 
 
 def placement(klass):
@@ -69,14 +97,14 @@ def merge_changes(file, changes):
         if key in ("expected_version", "class_id"):
             continue
         if key == "guardian":
-            merged["guardian"] = dict(merged.get("guardian") or {}, **value)
+            merged["guardian"] = guardian_of(dict(merged.get("guardian") or {}, **value))
         elif key == "parents":
             known = {p["relation"]: p for p in merged.get("parents") or []}
             merged["parents"] = [dict(known.get(p["relation"], {}), **p) for p in value]
         elif key == "special_needs":
             merged[key] = [dict(n) for n in value]
         else:
-            merged[key] = _iso(value)
+            merged[key] = iso(value)
     if "national_id" in changes and "gender" not in changes:
         merged["gender"] = identity.gender_of(merged["national_id"])
     if "national_id" in changes and "birth_date" not in changes:
@@ -86,7 +114,7 @@ def merge_changes(file, changes):
 
 def problems(file, today=None):
     """Rules over the whole file -> [{'field', 'code', 'message'}] (empty when fine)."""
-    today = today or date.today()
+    today = today or china_today()
     found = []
 
     def problem(field, code, message):
@@ -177,7 +205,8 @@ def history_entry(action, by, at, changes=(), **extra):
 
 # -- what leaves the registry --------------------------------------------------------------------
 def snapshot(child_id, version, file):
-    """The ChildSnapshot every child event carries (no ID number, names or phones of adults)."""
+    """The snapshot every child event carries (v2: contract ChildSnapshot + _ChildFactsV2; no
+    ID number, names or phones of adults)."""
     guardian = file.get("guardian") or {}
     return {
         "child_id": child_id, "version": version, "name": file["name"],
@@ -186,10 +215,15 @@ def snapshot(child_id, version, file):
         "township_id": file["township_id"], "grade": file["grade"],
         "class_number": file["class_number"], "left_behind_type": file["left_behind_type"],
         "status": file["status"], "household_id": file["household_id"],
-        "guardian_relation": guardian.get("relation"), "guardian_health": guardian.get("health"),
+        "guardian_relation": guardian.get("relation"),
+        "guardian_health": health_of(guardian.get("situation")),
+        "guardian_situation": guardian.get("situation"),
         "guardian_literacy": guardian.get("literacy"),
         "family_hardship": bool(file.get("family_hardship")),
         "low_income_registered": bool(file.get("low_income_registered")),
+        "migrant_left_behind": bool(file.get("migrant_left_behind")),
+        "boards_at_school": file.get("boards_at_school"),
+        "lunch_at_school": file.get("lunch_at_school"),
         "special_needs": sorted({n["kind"] for n in file.get("special_needs") or []}),
         "parents": [{k: p.get(k) for k in ("relation", "work_province", "work_city",
                                             "occupation", "home_frequency")}

@@ -43,7 +43,7 @@ class Row:
 
 def import_roster(ctx, request, content):
     try:
-        _, records = roster.read_rows(request["filename"], content)
+        headers, records = roster.read_rows(request["filename"], content)
     except roster.RosterFileError as exc:
         raise ValidationFailed.single("content_base64", exc.code, exc.message)
     school = children.known_school(ctx, request["school_id"])
@@ -62,7 +62,7 @@ def import_roster(ctx, request, content):
     if rejected and request["mode"] == "all_or_nothing":
         return _recorded(ctx, request, content, result)
     _assign_households(valid, known_households)
-    _write(ctx, valid, request["filename"], result)
+    _write(ctx, valid, request["filename"], result, roster.absent_fields(headers))
     result["rejected"] = sorted(result["rejected"], key=lambda r: r["row"])
     return _recorded(ctx, request, content, result)
 
@@ -154,11 +154,11 @@ def _assign_households(rows, known_households):
         row.file["household_id"] = household
 
 
-def _write(ctx, rows, filename, result):
+def _write(ctx, rows, filename, result, absent):
     inserts = []
     for row in rows:
         if row.existing:
-            _update(ctx, row, filename, result)
+            _update(ctx, row, filename, result, absent)
         else:
             doc, event = children.new_document(ctx, row.file, files.new_child_id(),
                                                action="imported", source=filename,
@@ -179,10 +179,10 @@ def _write(ctx, rows, filename, result):
     result["written"] = True
 
 
-def _update(ctx, row, filename, result):
+def _update(ctx, row, filename, result, absent):
     doc = row.existing
     old = st.open_file(doc, ctx.vault, children.FILE_FIELDS)
-    new = dict(old, **{k: v for k, v in row.file.items() if k not in ("status",)})
+    new = dict(old, **{k: v for k, v in row.file.items() if k != "status" and k not in absent})
     changes = files.diff(old, new)
     if not changes:
         result["unchanged"] += 1

@@ -47,7 +47,7 @@ def _register(ctx, collection, data, school, event_name, facts):
     doc = dict(data, _id=uuid.uuid4().hex, township_id=school["township_id"],
                phone=ctx.vault.seal(data.get("phone")), active=True, version=1,
                joined_at=now, updated_at=now)
-    event = ctx.outbox.event(event_name, facts(ctx, doc), subject=doc["_id"])
+    event = ctx.event(event_name, facts(ctx, doc), subject=doc["_id"])
     ctx.outbox.insert(collection, doc, [event])
     return person_view(ctx, doc)
 

@@ -36,6 +36,9 @@ COLUMNS = [
     (GRADE, None, True, "1至12 或 一年级、三年级……"),
     (CLASS, None, True, "班号，如 2 或 2班；班级须已在系统中建立"),
     ("留守类型", "left_behind_type", True, _choices(words.LEFT_BEHIND_TYPE)),
+    ("流动留守", "migrant_left_behind", False, "是 或 否：随父母外出后又被留在异地亲属处"),
+    ("住校", "boards_at_school", False, "是 或 否；不清楚可不填"),
+    ("在校就餐", "lunch_at_school", False, "是 或 否；不清楚可不填"),
 ] + [
     (words.PARENT_RELATION[rel] + label, "parents.{}.{}".format(rel, key), False,
      ("手机11位或座机 区号-号码" if key == "phone" else "外出务工的{}填写".format(
@@ -45,7 +48,8 @@ COLUMNS = [
     ("监护人姓名", "guardian.name", True, "监护人或委托人"),
     ("监护人关系", "guardian.relation", True, _choices(words.GUARDIAN_RELATION)),
     ("监护人年龄", "guardian.age", False, "周岁，至少16"),
-    ("监护人健康状况", "guardian.health", False, _choices(words.GUARDIAN_HEALTH)),
+    ("监护人身体状况", "guardian.situation", False, _choices(words.GUARDIAN_SITUATION) +
+     "，可填多项，用、分隔；都不是填 " + words.HEALTHY_LABEL),
     ("监护人文化程度", "guardian.literacy", False, _choices(words.GUARDIAN_LITERACY)),
     ("监护人电话", "guardian.phone", False, "手机11位或座机 区号-号码"),
     ("家庭住址", "guardian.address", False, ""),
@@ -57,6 +61,8 @@ COLUMNS = [
     ("备注", "notes", False, ""),
 ]
 HEADERS = [c[0] for c in COLUMNS]
+# headers of earlier templates -> today's
+HEADER_ALIASES = {"监护人健康状况": "监护人身体状况"}
 REQUIRED = [c[0] for c in COLUMNS if c[2]]
 _BY_PATH = {c[1]: c[0] for c in COLUMNS if c[1]}
 
@@ -84,15 +90,19 @@ def template_xlsx():
         if path in ("national_id", "sibling_national_id") or (path or "").endswith("phone"):
             for row in range(2, 1002):
                 sheet.cell(row=row, column=index).number_format = "@"
+    yes_no = {"y": "是", "n": "否"}
+    # the situation takes several values in one cell: its list offers, and refuses nothing
+    situations = dict(words.GUARDIAN_SITUATION, healthy=words.HEALTHY_LABEL)
     for path, vocabulary in (("gender", words.GENDER), ("left_behind_type", words.LEFT_BEHIND_TYPE),
+                             ("migrant_left_behind", yes_no), ("boards_at_school", yes_no),
+                             ("lunch_at_school", yes_no),
                              ("guardian.relation", words.GUARDIAN_RELATION),
-                             ("guardian.health", words.GUARDIAN_HEALTH),
+                             ("guardian.situation", situations),
                              ("guardian.literacy", words.GUARDIAN_LITERACY),
-                             ("family_hardship", {"y": "是", "n": "否"}),
-                             ("low_income_registered", {"y": "是", "n": "否"})):
+                             ("family_hardship", yes_no), ("low_income_registered", yes_no)):
         letter = sheet.cell(row=1, column=HEADERS.index(_BY_PATH[path]) + 1).column_letter
         rule = DataValidation(type="list", formula1='"{}"'.format(",".join(vocabulary.values())),
-                              allow_blank=True)
+                              allow_blank=True, showErrorMessage=path != "guardian.situation")
         rule.add("{0}2:{0}1001".format(letter))
         sheet.add_data_validation(rule)
     sheet.freeze_panes = "A2"
@@ -124,7 +134,7 @@ def read_rows(filename, content):
         table = _xlsx_table(content)
     if not table:
         raise RosterFileError("empty_file", "文件是空的")
-    headers = [_text(h) for h in table[0][1]]
+    headers = [HEADER_ALIASES.get(_text(h), _text(h)) for h in table[0][1]]
     missing = [h for h in REQUIRED if h not in headers]
     if missing:
         raise RosterFileError("missing_columns", "缺少必填列：" + "、".join(missing) +
@@ -204,12 +214,19 @@ def payload_of(record):
         elif path.startswith("guardian."):
             guardian[path.split(".", 1)[1]] = value
         elif path == "special_needs":
-            payload[path] = [{"kind": k} for k in re.split(r"[、,，;；/\s]+", value) if k]
+            payload[path] = [{"kind": k} for k in re.split(words.LIST_SEPARATORS, value) if k]
         else:
             payload[path] = value
     payload["parents"] = [parents[r] for r in ("father", "mother") if r in parents]
     payload["guardian"] = guardian
     return payload
+
+
+def absent_fields(headers):
+    """Top-level file fields whose column the file does not have (an earlier template): a
+    re-import leaves them as they are."""
+    return {path for header, path, _, _ in COLUMNS
+            if path and "." not in path and header not in headers}
 
 
 def column_of(field, payload):

@@ -4,10 +4,12 @@ Rules that need the whole child file (ID vs birth date and gender, parents vs le
 type) live in registry.files; rules that need the database (unknown school, duplicate ID) in
 the service. Enumerations accept the code or its Chinese label (so a roster can say 祖母).
 """
+import re
 from datetime import date
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates
 
+from carekit.clock import china_today
 from carekit.errors import invalid
 from registry import identity, vocabulary as words
 
@@ -37,6 +39,33 @@ class Choice(fields.String):
         if text in self._by_label:
             return self._by_label[text]
         raise invalid("not_allowed", "应为以下之一：" + "、".join(self.labels.values()))
+
+
+class Situation(fields.Field):
+    """The guardian's situation: any of 年老、体弱、患病、残疾 (codes or labels), as a list or as
+    one text separated by 、 , ; or blanks; 健康 (or healthy) alone means none of them."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str):
+            items = [v for v in re.split(words.LIST_SEPARATORS, value) if v]
+        elif isinstance(value, (list, tuple)) and len(value) <= 8:
+            items = list(value)
+        else:
+            raise invalid("not_list", "应为列表，或用、分隔的文字")
+        by_label = {label: code for code, label in words.GUARDIAN_SITUATION.items()}
+        codes, healthy = set(), False
+        for item in items:
+            text = item.strip() if isinstance(item, str) else None
+            if text in ("healthy", words.HEALTHY_LABEL):
+                healthy = True
+            elif text in words.GUARDIAN_SITUATION or text in by_label:
+                codes.add(by_label.get(text, text))
+            else:
+                raise invalid("not_allowed", "应为以下一项或几项：" + "、".join(
+                    words.GUARDIAN_SITUATION.values()) + "；都不是填“健康”")
+        if healthy and codes:
+            raise invalid("healthy_and_not", "“健康”不能与年老、体弱、患病、残疾同时填写")
+        return [code for code in words.GUARDIAN_SITUATION if code in codes]
 
 
 class Flag(fields.Boolean):
@@ -72,15 +101,25 @@ class Phone(_Normalised):
 class PastDate(fields.Date):
     def _deserialize(self, value, attr, data, **kwargs):
         day = super()._deserialize(value, attr, data, **kwargs)
-        if day > date.today():
+        if day > china_today():
             raise invalid("future_date", "日期不能晚于今天")
         return day
+
+
+def _enrolment(most):
+    return fields.Integer(load_default=None, allow_none=True, validate=validate.Range(
+        min=0, max=most, error="bad_enrolment|学生人数应为0至{}".format(most)))
 
 
 # -- organisation ------------------------------------------------------------------------------
 class CountyInput(Schema):
     code = Text(required=True, validate=_CODE)
     name = Text(required=True, validate=_SHORT)
+
+
+class CountyChanges(Schema):
+    code = Text(validate=_CODE)
+    name = Text(validate=_SHORT)
 
 
 class TownshipInput(Schema):
@@ -99,12 +138,14 @@ class SchoolInput(Schema):
     code = Text(required=True, validate=_CODE)
     name = Text(required=True, validate=_SHORT)
     address = Text(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    enrolment = _enrolment(20000)  # 全校学生数
 
 
 class SchoolChanges(Schema):
     code = Text(validate=_CODE)
     name = Text(validate=_SHORT)
     address = Text(allow_none=True, validate=validate.Length(max=200))
+    enrolment = _enrolment(20000)
 
 
 class ClassInput(Schema):
@@ -114,10 +155,12 @@ class ClassInput(Schema):
     number = fields.Integer(required=True, validate=validate.Range(
         min=1, max=60, error="bad_class_number|班号应为1至60"))
     head_teacher_id = Text(load_default=None, allow_none=True)
+    enrolment = _enrolment(200)  # 班级人数
 
 
 class ClassChanges(Schema):
     head_teacher_id = Text(allow_none=True)
+    enrolment = _enrolment(200)
 
 
 # -- the child file ----------------------------------------------------------------------------
@@ -135,6 +178,8 @@ class GuardianInput(Schema):
     name = Text(required=True, validate=validate.Length(min=1, max=30))
     relation = Choice(words.GUARDIAN_RELATION, required=True)
     age = fields.Integer(load_default=None, allow_none=True)
+    situation = Situation(load_default=None, allow_none=True)  # None: not recorded
+    # before `situation`: one value; still accepted, and read as a situation of one
     health = Choice(words.GUARDIAN_HEALTH, load_default=None, allow_none=True)
     literacy = Choice(words.GUARDIAN_LITERACY, load_default=None, allow_none=True)
     phone = Phone(load_default=None, allow_none=True)
@@ -146,6 +191,13 @@ class GuardianInput(Schema):
             raise invalid("guardian_too_young", "监护人应年满16周岁")
         if value is not None and value > 110:
             raise invalid("bad_age", "监护人年龄不合理")
+
+    @post_load
+    def _situation_from_health(self, data, **kwargs):
+        health = data.pop("health", None)
+        if health is not None and data.get("situation") is None:
+            data["situation"] = [] if health == "healthy" else [health]
+        return data
 
 
 class SpecialNeedInput(Schema):
@@ -167,6 +219,9 @@ class ChildInput(Schema):
     low_income_registered = Flag(load_default=False)
     hardship_note = Text(load_default=None, allow_none=True, validate=validate.Length(max=200))
     special_needs = fields.List(fields.Nested(SpecialNeedInput), load_default=list)
+    migrant_left_behind = Flag(load_default=False)                  # 流动留守
+    boards_at_school = Flag(load_default=None, allow_none=True)     # 住校
+    lunch_at_school = Flag(load_default=None, allow_none=True)      # 在校就餐
     notes = Text(load_default=None, allow_none=True, validate=validate.Length(max=1000))
     # siblings already registered in the county: the new file joins their household
     sibling_ids = fields.List(Text(), load_default=list)
@@ -194,6 +249,21 @@ class TransferInput(Schema):
     to_class_id = Text(required=True)
     effective_date = PastDate(load_default=date.today)
     reason = Text(load_default=None, allow_none=True, validate=validate.Length(max=200))
+
+
+_REASON_REQUIRED = "reason_required|打印含联系方式的表卡需填写理由（2至200字）"
+
+
+class PrintInput(Schema):
+    """Printing a form for a child or a class (`id`)."""
+    id = Text(required=True, validate=validate.Regexp(r"^[0-9A-Za-z_-]{1,64}$",
+                                                      error="bad_id|编号格式不对"))
+
+
+class PrintWithPhonesInput(PrintInput):
+    """A form that shows phones: why is required, and recorded in the PII audit."""
+    reason = Text(required=True, validate=validate.Length(min=2, max=200, error=_REASON_REQUIRED),
+                  error_messages={"required": _REASON_REQUIRED, "null": _REASON_REQUIRED})
 
 
 class RevealInput(Schema):

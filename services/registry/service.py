@@ -16,7 +16,7 @@ from carekit.events.handler import subscribe
 from carekit.events.outbox import Outbox
 from carekit.mongo import Database
 from carekit.service import CareService
-from registry import cards, children, importing, mentors, org, people, roster, schemas
+from registry import children, importing, org, pairings, people, printing, roster, schemas
 from registry import storage as st
 from registry.context import Ctx
 from registry.pii import Vault
@@ -53,15 +53,6 @@ def _file(filename, content):
             "size": len(content)}
 
 
-def _contact_cards(ctx, opened, title, reason):
-    """The PDF of contact cards for the opened files [(child_id, file)]; each reveal audited."""
-    for child_id, _ in opened:
-        children.record_reveal(ctx, "child", child_id, reason, "contact_card",
-                               ["parents.phone", "guardian.phone"])
-    pdf = cards.render_pdf(cards.cards_for(ctx.db, ctx.vault, opened), "联系卡 " + title)
-    return _file("联系卡-{}.pdf".format(title), pdf)
-
-
 class RegistryService(CareService):
     name = "registry"
     db = Database(indexes=st.INDEXES)
@@ -77,6 +68,10 @@ class RegistryService(CareService):
     @rpc
     def create_county(self, payload):
         return org.create_county(self.ctx, _load(schemas.CountyInput(), payload))
+
+    @rpc
+    def update_county(self, county_id, changes):
+        return org.update_county(self.ctx, county_id, _load(schemas.CountyChanges(), changes))
 
     @rpc
     def create_township(self, payload):
@@ -220,26 +215,53 @@ class RegistryService(CareService):
         request = _load(schemas.ImportInput(), payload)
         return importing.import_roster(self.ctx, request, _decoded(request["content_base64"]))
 
-    # -- contact cards -------------------------------------------------------------------------
+    # -- contact cards and forms (PDF) ---------------------------------------------------------
     @rpc
     def contact_card(self, child_id, reason="打印联系卡"):
-        ctx = self.ctx
-        _, file = children.load_file(ctx, child_id)
-        return _contact_cards(ctx, [(child_id, file)], file["name"], reason)
+        return _file(*printing.for_child(self.ctx, "contact_card", child_id, reason))
 
     @rpc
     def class_contact_cards(self, class_id, reason="打印班级联系卡"):
-        ctx = self.ctx
-        klass = ctx.get(st.CLASSES, class_id, "班级不存在")
-        opened = [(c["id"], c) for c in children.list_children(
-            ctx, {"class_id": class_id, "status": "active"}, reveal=True)]
-        return _contact_cards(ctx, opened, klass["name"], reason)
+        return _file(*printing.for_class(self.ctx, "contact_card", class_id, reason))
 
-    # -- pairing's events: the mentor on the card ----------------------------------------------
-    @subscribe("pairing", "MentorAssigned")
+    @rpc
+    def basic_info_form(self, child_id, reason=None):
+        request = _load(schemas.PrintWithPhonesInput(), {"id": child_id, "reason": reason})
+        return _file(*printing.for_child(self.ctx, "basic_info_form", request["id"],
+                                         request["reason"]))
+
+    @rpc
+    def class_basic_info_forms(self, class_id, reason=None):
+        request = _load(schemas.PrintWithPhonesInput(), {"id": class_id, "reason": reason})
+        return _file(*printing.for_class(self.ctx, "basic_info_form", request["id"],
+                                         request["reason"]))
+
+    @rpc
+    def buddy_card(self, class_id):
+        request = _load(schemas.PrintInput(), {"id": class_id})
+        return _file(*printing.for_class(self.ctx, "buddy_card", request["id"]))
+
+    # -- pairing's events: who is paired with the child (contact card, forms) ----------------
+    @subscribe("pairing", "MentorAssigned", owns=(st.MENTORS,))
     def on_mentor_assigned(self, event):
-        mentors.assigned(self.db, event.data)
+        pairings.started(self.db, "mentor", event.data)
 
-    @subscribe("pairing", "MentorReleased")
+    @subscribe("pairing", "MentorReleased", owns=(st.MENTORS,))
     def on_mentor_released(self, event):
-        mentors.released(self.db, event.data)
+        pairings.ended(self.db, "mentor", event.data)
+
+    @subscribe("pairing", "BuddyPaired", owns=(st.BUDDIES,))
+    def on_buddy_paired(self, event):
+        pairings.started(self.db, "buddy", event.data)
+
+    @subscribe("pairing", "BuddyUnpaired", owns=(st.BUDDIES,))
+    def on_buddy_unpaired(self, event):
+        pairings.ended(self.db, "buddy", event.data)
+
+    @subscribe("pairing", "ProxyParentAssigned", owns=(st.PROXY_PARENTS,))
+    def on_proxy_parent_assigned(self, event):
+        pairings.started(self.db, "proxy_parent", event.data)
+
+    @subscribe("pairing", "ProxyParentReleased", owns=(st.PROXY_PARENTS,))
+    def on_proxy_parent_released(self, event):
+        pairings.ended(self.db, "proxy_parent", event.data)

@@ -6,23 +6,18 @@ fields, old -> new, masked), `transfers` and `former_school_ids` (the read-only 
 school keeps). Arrays only ever grow by $addToSet of unique entries: the MongoDB stand-in
 stores $push'ed subdocuments as JSON text.
 """
-from pymongo import ASCENDING, IndexModel
-
-from carekit.events.records import EVENT_LOG, EVENT_LOG_INDEXES
+from carekit.documents import NO_OUTBOX, index as _index  # noqa: F401  (NO_OUTBOX: re-exported)
+from registry.files import flags_of, guardian_of
 
 COUNTIES, TOWNSHIPS, SCHOOLS, CLASSES = "counties", "townships", "schools", "classes"
 CHILDREN, STAFF, VOLUNTEERS = "children", "staff", "volunteers"
-PII_AUDIT, MENTORS, ROSTER_IMPORTS = "pii_audit", "mentors", "roster_imports"
-CARRIERS = [SCHOOLS, CLASSES, CHILDREN, STAFF, VOLUNTEERS]
-NO_OUTBOX = {"_outbox": 0, "_outbox_pending": 0}
-
-
-def _index(*keys, **options):
-    return IndexModel([(key, ASCENDING) for key in keys], **options)
+PII_AUDIT, ROSTER_IMPORTS, PRINTS = "pii_audit", "roster_imports", "prints"
+# pairing's pairings, projected from its events (registry.pairings)
+MENTORS, BUDDIES, PROXY_PARENTS = "mentors", "buddies", "proxy_parents"
+CARRIERS = [COUNTIES, TOWNSHIPS, SCHOOLS, CLASSES, CHILDREN, STAFF, VOLUNTEERS, PRINTS]
 
 
 INDEXES = {
-    EVENT_LOG: EVENT_LOG_INDEXES,
     COUNTIES: [_index("code", unique=True)],
     TOWNSHIPS: [_index("county_id", "code", unique=True)],
     SCHOOLS: [_index("township_id", "code", unique=True), _index("county_id")],
@@ -33,6 +28,9 @@ INDEXES = {
     VOLUNTEERS: [_index("school_id")],
     PII_AUDIT: [_index("subject_id", "at")],
     MENTORS: [_index("child_id")],
+    BUDDIES: [_index("child_id")],
+    PROXY_PARENTS: [_index("child_id")],
+    PRINTS: [_index("school_id", "at")],
     ROSTER_IMPORTS: [_index("school_id", "at")],
 }
 
@@ -53,12 +51,10 @@ def open_file(doc, vault, fields):
     file = {key: doc.get(key) for key in fields}
     file["national_id"] = vault.open(doc["national_id"])
     file["parents"] = [dict(p, phone=vault.open(p.get("phone"))) for p in doc.get("parents") or []]
-    guardian = dict(doc.get("guardian") or {})
+    guardian = guardian_of(doc.get("guardian"))
     guardian["phone"] = vault.open(guardian.get("phone"))
     file["guardian"] = guardian
-    for flag in ("family_hardship", "low_income_registered"):
-        file[flag] = bool(file.get(flag))  # the stand-in returns booleans as 1/0
-    return file
+    return flags_of(file)  # the stand-in returns booleans as 1/0
 
 
 def sealed_changes(old, new, vault):

@@ -1,15 +1,5 @@
 """Stored documents -> what an RPC returns: `id` instead of `_id`, no outbox, JSON-ready."""
-from datetime import date, datetime
-
-
-def plain(value):
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
-    return value
+from carekit.documents import plain
 
 
 def view(doc, drop=()):

@@ -183,39 +183,61 @@ def test_provisioning_is_idempotent(accounts):
             conn.connect()
 
 
-def test_topology_job_declares_everything_and_can_do_nothing_else(accounts, monkeypatch):
+def declare_topology(accounts, monkeypatch):
+    """The deployment's one-shot topology step, under the topology account."""
     monkeypatch.setenv("SUBSCRIBER_MODULES", PROBES)
-    monkeypatch.setenv("EVENT_RETRY_DELAYS_MS", "50,100")
     topology.main(["--amqp-uri", accounts.uri("topology")])
+
+
+def test_topology_job_declares_everything_and_can_do_nothing_else(accounts, monkeypatch):
+    declare_topology(accounts, monkeypatch)
     with Connection(accounts.admin_uri) as conn:   # it really declared them
         channel = conn.channel()
-        for queue in ("dlq.registry", "care.retry.50ms", "dlq.reporting"):
+        for queue in ("dlq.registry", "dlq.reporting", HANDLER_QUEUE):
             channel.queue_declare(queue, passive=True)
-        channel.exchange_declare("pairing.events", "topic", passive=True)
+        for exchange in ("pairing.events", "registry.replay", SUBSCRIBER + ".requeue"):
+            channel.exchange_declare(exchange, "topic", passive=True)
     uri = accounts.uri("topology")
     assert refused(lambda: publish(uri, "registry.events"))
+    assert refused(lambda: publish(uri, SUBSCRIBER + ".requeue", HANDLER_QUEUE))
+    assert refused(lambda: publish(uri, "", HANDLER_QUEUE))
     assert refused(lambda: get_one(uri, "dlq.registry"))
+    assert refused(lambda: get_one(uri, HANDLER_QUEUE))
+
+
+def run_probes(accounts, monkeypatch, make_config, run_service):
+    declare_topology(accounts, monkeypatch)
+    pub_config = make_config("registry", AMQP_URI=accounts.uri(PUBLISHER),
+                             SUBSCRIBER_MODULES=PROBES, BROKER_TOPOLOGY="provisioned")
+    sub_config = make_config("pairing", AMQP_URI=accounts.uri(SUBSCRIBER),
+                             SUBSCRIBER_MODULES=PROBES, BROKER_TOPOLOGY="provisioned")
+    run_service(ProbePublisher, pub_config)
+    run_service(ProbeSubscriber, sub_config)
+    return pub_config, sub_config
 
 
 def test_services_run_the_whole_event_path_under_their_own_accounts(
-        accounts, make_config, run_service, rpc, mongo_client):
-    pub_config = make_config("registry", AMQP_URI=accounts.uri(PUBLISHER),
-                             SUBSCRIBER_MODULES=PROBES)
-    sub_config = make_config("pairing", AMQP_URI=accounts.uri(SUBSCRIBER),
-                             SUBSCRIBER_MODULES=PROBES)
-    run_service(ProbePublisher, pub_config)
-    run_service(ProbeSubscriber, sub_config)
+        accounts, monkeypatch, make_config, run_service, rpc, mongo_client):
+    pub_config, sub_config = run_probes(accounts, monkeypatch, make_config, run_service)
     gateway_config = dict(pub_config, AMQP_URI=accounts.uri("gateway"))
     with rpc(gateway_config) as proxy:         # the gateway may call any service
         proxy[PUBLISHER].record("p1")
         proxy[PUBLISHER].record("p2", fail=True)
     seen = mongo_client[sub_config["MONGO_DATABASE"]].seen
     wait_for(lambda: seen.find_one({"_id": "p1"}), message="event handled")
-    # the failing one was retried through the retry queues and dead-lettered, all under
-    # the subscriber's account
+    # the failing one was retried through the subscriber's own retry queues and
+    # dead-lettered, all under the subscriber's account
     dead = DeadLetters(accounts.admin_uri, SUBSCRIBER)
     records = wait_for(lambda: dead.list(), timeout=20, message="dead letter")
     assert records[0]["queue"] == HANDLER_QUEUE and records[0]["attempts"] >= 2
+    # ops replay it (it fails again: the probe always fails) through the requeue exchange
+    assert dead.replay() == [records[0]["id"]]
+    wait_for(lambda: len(dead.list()) == 1, timeout=20, message="dead-lettered again")
+    # the publisher replays its log into the subscriber's queue only (rebuild path)
+    with rpc(gateway_config) as proxy:
+        answer = proxy[PUBLISHER].replay_events({"event": "ProbeRecorded",
+                                                 "queue": HANDLER_QUEUE})
+    assert answer["count"] == 2
 
     # the container healthcheck, with each service's own account
     ok = healthcheck(SUBSCRIBER, accounts.uri(SUBSCRIBER))
@@ -223,16 +245,62 @@ def test_services_run_the_whole_event_path_under_their_own_accounts(
     # a backend service may call only its own health RPC, not another service's
     other = healthcheck(PUBLISHER, accounts.uri(SUBSCRIBER))
     assert other.returncode == 1 and "health RPC" in other.stderr
+    assert not refused(lambda: get_one(accounts.uri(SUBSCRIBER), HANDLER_QUEUE))  # its own
 
-    pub, sub, gateway = (accounts.uri(w) for w in (PUBLISHER, SUBSCRIBER, "gateway"))
-    assert refused(lambda: publish(sub, PUBLISHER + ".events", "ProbeRecorded"))
-    assert refused(lambda: publish(gateway, PUBLISHER + ".events", "ProbeRecorded"))
-    assert refused(lambda: publish(pub, provision.PUBLIC_EXCHANGE))
-    assert refused(lambda: get_one(pub, HANDLER_QUEUE))       # not the publisher's queue
-    assert refused(lambda: get_one(sub, "dlq." + SUBSCRIBER))  # DLQs are for ops
-    assert refused(lambda: get_one(sub, "rpc-" + PUBLISHER))
-    assert refused(lambda: publish(sub, "nameko-rpc", PUBLISHER + ".record"))
-    assert not refused(lambda: get_one(sub, HANDLER_QUEUE))   # its own queue: allowed
+
+def other_queues(service):
+    """Queues and exchanges of the probe pair that belong to someone other than `service`."""
+    return [q for q in (HANDLER_QUEUE, "dlq." + SUBSCRIBER, "dlq." + PUBLISHER,
+                        "rpc-" + SUBSCRIBER, "rpc-" + PUBLISHER,
+                        SUBSCRIBER + ".retry.50ms", PUBLISHER + ".retry.50ms")
+            if service == "bureau" or not (q.endswith("--" + service + ".on_probe")
+                                            or q in ("rpc-" + service,
+                                                     service + ".retry.50ms"))]
+
+
+@pytest.mark.parametrize("who", [PUBLISHER, SUBSCRIBER, "gateway", "bureau"])
+def test_no_account_can_eavesdrop_forge_or_steal(who, accounts, monkeypatch, make_config,
+                                                 run_service):
+    """Each account tries, against the real broker, what a compromised service would."""
+    run_probes(accounts, monkeypatch, make_config, run_service)
+    uri = accounts.uri(who)
+    mine = "rpc-" + who if who != "bureau" else provision.bureau_queue(BUREAU)
+    with Connection(accounts.admin_uri) as conn:   # a queue the attacker may bind, if any
+        Queue(mine, durable=True, auto_delete=False).bind(conn.channel()).declare()
+    # eavesdrop on every RPC of the county
+    other = SUBSCRIBER if who == PUBLISHER else PUBLISHER
+    assert refused(lambda: bind(uri, mine, "nameko-rpc", "#"))
+    assert refused(lambda: bind(uri, mine, "nameko-rpc", other + ".*"))
+    assert refused(lambda: bind(uri, mine, "nameko-rpc", other + ".record"))
+    # receive events it does not subscribe to
+    for exchange in (PUBLISHER + ".events", "registry.events", "pairing.events"):
+        if exchange != who + ".events":
+            assert refused(lambda: bind(uri, mine, exchange, "#")), exchange
+    somebody_elses = topology.handler_queue_name(PUBLISHER, "ProbeRecorded", "reporting",
+                                                 "on_probe")
+    if who != PUBLISHER:  # (its own replay exchange carries only its own events)
+        assert refused(lambda: bind(uri, mine, PUBLISHER + ".replay", somebody_elses))
+    if who not in (PUBLISHER, SUBSCRIBER):
+        assert refused(lambda: bind(uri, mine, PUBLISHER + ".replay", HANDLER_QUEUE))
+    # forge a message into another service's handler, retry or dead-letter path
+    for exchange, key in (("", HANDLER_QUEUE), ("amq.default", HANDLER_QUEUE),
+                          (SUBSCRIBER + ".requeue", HANDLER_QUEUE),
+                          (SUBSCRIBER + ".retry.50ms", HANDLER_QUEUE),
+                          (SUBSCRIBER + ".dead-letters", SUBSCRIBER),
+                          (PUBLISHER + ".replay", HANDLER_QUEUE)):
+        if who == SUBSCRIBER and exchange.startswith(SUBSCRIBER + "."):
+            continue  # its own path into its own queue
+        if who == PUBLISHER and exchange == PUBLISHER + ".replay":
+            continue  # replaying its own events to its subscribers is its job
+        assert refused(lambda: publish(uri, exchange, key)), (exchange, key)
+    if who != PUBLISHER:
+        assert refused(lambda: publish(uri, PUBLISHER + ".events", "ProbeRecorded"))
+    assert refused(lambda: publish(uri, provision.PUBLIC_EXCHANGE, "ProbeRecorded"))
+    # take someone else's messages
+    for queue in other_queues(who):
+        assert refused(lambda: get_one(uri, queue)), queue
+    if who != "gateway":
+        assert refused(lambda: publish(uri, "nameko-rpc", other + ".record"))
 
 
 def test_bureau_reads_the_public_stream_and_nothing_else(accounts):

@@ -31,9 +31,9 @@ def main():
     container.start()
     if role == "sampler":
         _, db = open_database(config)
-        relay = container.shared_extensions
-        wake = next(ext for ext in relay.values() if hasattr(ext, "wake")).wake
-        recorder = EventRecorder("sampler", db, correlation_id="kill-test", wake=wake)
+        relay = next(ext for ext in container.shared_extensions.values()
+                     if hasattr(ext, "notify"))
+        recorder = EventRecorder("sampler", db, correlation_id="kill-test", notify=relay.notify)
         for i in range(int(sys.argv[2])):
             thing_id = "k{:04d}".format(i)
             event = recorder.event("ThingRecorded", {"thing_id": thing_id, "label": "x"})

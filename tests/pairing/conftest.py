@@ -1,13 +1,12 @@
 """Pairing test fixtures: the desk on the real MongoDB stand-in (no broker), and helpers to
 read the events a change recorded."""
-import json
 import uuid
 
 import pytest
 
 from carekit.events.catalogue import load_contracts
 from carekit.events.outbox import EventRecorder
-from carekit.events.records import EVENT_LOG, OUTBOX_FIELD
+from carekit.events.records import EVENT_LOG, OUTBOX_FIELD, carried
 from pairing import intake
 from pairing.desk import PairingDesk
 from pairing.planning import Planning
@@ -62,8 +61,7 @@ class World:
         found = []
         for carrier in CARRIERS:
             for doc in self.db[carrier].find({}, {OUTBOX_FIELD: 1}):
-                for env in doc.get(OUTBOX_FIELD) or []:
-                    found.append(json.loads(env) if isinstance(env, str) else env)
+                found.extend(carried(doc))
         found += [d["envelope"] for d in self.db[EVENT_LOG].find({})]
         pairs = [(e["type"].split(".")[-2], e["data"]) for e in found]
         return [p for p in pairs if name is None or p[0] == name]

@@ -106,8 +106,10 @@ def test_update_keeps_history_and_emits_changed_fields(registry, county, db):
 
     [update] = logged_events(db, 1, "ChildUpdated")
     assert update.data["version"] == 2
+    # the single `health` of before is still accepted: a situation of one
     assert sorted(update.data["changed_fields"]) == [
-        "class_id", "class_number", "grade", "guardian.health", "guardian.phone", "notes"]
+        "class_id", "class_number", "grade", "guardian.phone", "guardian.situation", "notes"]
+    assert (update.data["guardian_situation"], update.data["guardian_health"]) == (["sick"], "sick")
     assert update.data["class_id"] == county["classes"][1]["id"]
     assert "13973100000" not in json.dumps(update.envelope)
 

@@ -1,40 +1,13 @@
 """Contact cards (PDF, Chinese text) and the mentor projection fed by pairing's events."""
-import base64
-import subprocess
-
-from carekit.events.bus import ConfirmingPublisher, Outgoing
-from carekit.events.envelope import CONTENT_TYPE, encode, new_envelope
 from carekit.testing.plugin import wait_for
 from registry.tests.helpers import (  # noqa: F401  (fixtures too)
-    ADMIN, child_payload, county, db, registry, registry_config)
-
-
-def pdf_text(card):
-    pdf = base64.b64decode(card["content_base64"])
-    assert pdf.startswith(b"%PDF")
-    return subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True,
-                          check=True).stdout.decode("utf-8")
-
-
-def publish_pairing(amqp_uri, *envelopes):
-    publisher = ConfirmingPublisher(amqp_uri)
-    try:
-        for envelope in envelopes:
-            name = envelope["type"].split(".")[-2]
-            outcome = publisher.publish([Outgoing(envelope["id"], "pairing.events", name,
-                                                  encode(envelope), CONTENT_TYPE)])
-            assert outcome.confirmed == [envelope["id"]]
-    finally:
-        publisher.close()
+    ADMIN, child_payload, county, db, pairing_event, pdf_text, publish_pairing, registry,
+    registry_config)
 
 
 def mentor_event(name, child, teacher, pairing_id="p-1", **extra):
-    data = {"pairing_id": pairing_id, "child_id": child["id"], "child_name": child["name"],
-            "school_id": child["school_id"], "class_id": child["class_id"],
-            "started_on": "2026-09-10", "teacher_id": teacher["id"],
-            "teacher_name": teacher["name"]}
-    data.update(extra)
-    return new_envelope("pairing", name, data, subject=child["id"])
+    return pairing_event(name, child, pairing_id, teacher_id=teacher["id"],
+                         teacher_name=teacher["name"], **extra)
 
 
 def test_card_shows_people_and_full_phones_and_printing_is_audited(registry, county, db,
@@ -42,7 +15,7 @@ def test_card_shows_people_and_full_phones_and_printing_is_audited(registry, cou
     child = registry.register_child(child_payload(county))
     sister = registry.register_child(child_payload(county, seq=2, name="李小红",
                                                    sibling_ids=[child["id"]]))
-    text = pdf_text(registry.contact_card(child["id"]))
+    text = pdf_text(registry.contact_card(child["id"]), "contact_card.pdf")
     for expected in ("留守儿童联系卡", "李小明", "花明楼镇中心小学", "三年级2班", "张桂英", "祖母",
                      "0731-87654321", "李建国", "广东省东莞市", "13812345678", "王老师",
                      "13907310001", "未结对"):

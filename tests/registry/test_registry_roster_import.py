@@ -31,7 +31,7 @@ def spoil(rows, county):
         rows[index].update(cells)
         expected[index + 2] = set(errors)
 
-    idx = iter(range(5, ROWS, 14))
+    idx = iter(range(5, ROWS, 13))
     good_id = rows[3]["身份证号"]
     i = next(idx)
     wrong = "0" if rows[i]["身份证号"][-1] != "0" else "1"
@@ -53,7 +53,9 @@ def spoil(rows, county):
         出生日期=rows[3]["出生日期"])
     bad(next(idx), {("身份证号", "duplicate_national_id")},
         身份证号=county["other_school_id_number"], 性别="男", 出生日期="2016-05-17")
-    bad(next(idx), {("监护人健康状况", "not_allowed")}, 监护人健康状况="还行")
+    bad(next(idx), {("监护人身体状况", "not_allowed")}, 监护人身体状况="还行")
+    bad(next(idx), {("监护人身体状况", "healthy_and_not")}, 监护人身体状况="健康、年老")
+    bad(next(idx), {("流动留守", "not_boolean")}, 流动留守="不知道")
     bad(next(idx), {("家庭困难", "not_boolean")}, 家庭困难="也许")
     bad(next(idx), {("监护人姓名", "required")}, 监护人姓名="")
     bad(next(idx), {("同户兄弟姐妹身份证号", "unknown_sibling")},

@@ -1,4 +1,5 @@
-"""Events published by the registry (v1): schools, classes, child files, staff, volunteers.
+"""Events published by the registry: the county's organisation, child files, staff,
+volunteers, and the printing of contact cards and forms.
 
 What subscribers (pairing, activities, notifications, reporting) need for their own
 projections, and nothing more. NEVER a clear national ID or phone number: a service that must
@@ -10,12 +11,20 @@ the child's full current snapshot (the CHILD_SNAPSHOT fields), so a subscriber c
 projection with `upsert_if_newer(coll, child_id, version, snapshot)` and ignore older events
 arriving late.
 
-Vocabulary (stable codes; Chinese labels in registry.domain):
+Versions: a published version never changes. Where facts were added, `version=2` sits beside
+v1 and the registry publishes v2 only; an event log replayed from before carries v1. Every v2
+keeps each v1 field with its name, type and meaning, so a consumer treats v1 and v2 data the
+same and reads the additions with a default when they are absent (v1).
+
+Vocabulary (stable codes; Chinese labels in registry.vocabulary):
 - gender: male | female
-- left_behind_type: both_parents_away | father_away | mother_away
+- left_behind_type: both_parents_away | father_away | mother_away  (the same three in v2)
 - child status: active | not_left_behind | graduated  (a transfer keeps the child active)
-- guardian_health: healthy | elderly | weak | sick | disabled
+- guardian_health: healthy | elderly | weak | sick | disabled  (one value; in v2 derived from
+  guardian_situation: healthy when it is empty, else its most serious member)
+- guardian_situation (v2): any of elderly | weak | sick | disabled (老、弱、病、残)
 - guardian_literacy: literate | semi_literate | illiterate
+- printed form: contact_card | basic_info_form | buddy_card
 - staff roles: teacher | head_teacher | school_admin
 - volunteer kind: village_committee_member | retired_teacher | other
 """
@@ -28,6 +37,9 @@ LEFT_BEHIND_TYPES = ("both_parents_away", "father_away", "mother_away")
 CHILD_STATUSES = ("active", "not_left_behind", "graduated")
 GUARDIAN_HEALTH = ("healthy", "elderly", "weak", "sick", "disabled")
 GUARDIAN_LITERACY = ("literate", "semi_literate", "illiterate")
+# most serious last: guardian_health (one value) is the last of guardian_situation in this order
+GUARDIAN_SITUATIONS = ("elderly", "weak", "sick", "disabled")
+FORMS = ("contact_card", "basic_info_form", "buddy_card")
 STAFF_ROLES = ("teacher", "head_teacher", "school_admin")
 VOLUNTEER_KINDS = ("village_committee_member", "retired_teacher", "other")
 SPECIAL_NEEDS = ("health", "disability", "psychological")
@@ -35,6 +47,7 @@ STATUS_REASONS = ("parents_returned", "graduated", "reactivated", "parents_left_
 
 _id = dict(required=True, validate=validate.Length(min=1, max=64))
 _version = dict(required=True, validate=validate.Range(min=1))
+_enrolment = dict(allow_none=True, load_default=None, validate=validate.Range(min=0, max=20000))
 
 
 # Mixins go first among the bases: marshmallow then lists their fields last, as before.
@@ -205,3 +218,118 @@ class VolunteerRegisteredV1(VolunteerFacts):
 @event_schema("registry", "VolunteerLeft", version=1)
 class VolunteerLeftV1(_Leaving, VolunteerFacts):
     """A volunteer stopped serving (active is false): their proxy-parent pairings end."""
+
+
+# -- version 2: facts added by issue 10 --------------------------------------------------------
+class _ChildFactsV2(Schema):
+    """What v2 of every child event adds to the v1 snapshot."""
+    # None: not recorded; []: none of 老弱病残 (guardian_health is then "healthy")
+    guardian_situation = fields.List(
+        fields.String(validate=validate.OneOf(GUARDIAN_SITUATIONS)), allow_none=True,
+        load_default=None)
+    # 流动留守: the child moved with a parent and is left with relatives away from home;
+    # left_behind_type still says which parents are away
+    migrant_left_behind = fields.Boolean(load_default=False)
+    boards_at_school = fields.Boolean(allow_none=True, load_default=None)   # 住校; None: unknown
+    lunch_at_school = fields.Boolean(allow_none=True, load_default=None)    # 在校就餐
+
+
+@event_schema("registry", "ChildRegistered", version=2)
+class ChildRegisteredV2(_ChildFactsV2, ChildRegisteredV1):
+    """A child's file (一生一档) was opened (v2: guardian situation, 流动留守, boarding, lunch)."""
+
+
+@event_schema("registry", "ChildUpdated", version=2)
+class ChildUpdatedV2(_ChildFactsV2, ChildUpdatedV1):
+    """A child's file changed (v2: guardian situation, 流动留守, boarding, lunch). New
+    changed_fields names: guardian.situation, migrant_left_behind, boards_at_school,
+    lunch_at_school."""
+
+
+@event_schema("registry", "ChildStatusChanged", version=2)
+class ChildStatusChangedV2(_ChildFactsV2, ChildStatusChangedV1):
+    """A child's status changed (v2: guardian situation, 流动留守, boarding, lunch)."""
+
+
+@event_schema("registry", "ChildTransferred", version=2)
+class ChildTransferredV2(_ChildFactsV2, ChildTransferredV1):
+    """A child moved to another school (v2: guardian situation, 流动留守, boarding, lunch)."""
+
+
+class _Enrolment(Schema):
+    # total pupils (left-behind or not), so reports can give the left-behind share; None: not
+    # recorded
+    enrolment = fields.Integer(**_enrolment)
+
+
+@event_schema("registry", "SchoolRegistered", version=2)
+class SchoolRegisteredV2(_Enrolment, SchoolRegisteredV1):
+    """A school joined the care network (v2: enrolment)."""
+
+
+@event_schema("registry", "SchoolUpdated", version=2)
+class SchoolUpdatedV2(_Enrolment, SchoolUpdatedV1):
+    """A school changed (v2: enrolment; changed_fields may name it)."""
+
+
+@event_schema("registry", "ClassCreated", version=2)
+class ClassCreatedV2(_Enrolment, ClassCreatedV1):
+    """A class was opened (v2: enrolment, the class's number of pupils)."""
+
+
+@event_schema("registry", "ClassUpdated", version=2)
+class ClassUpdatedV2(_Enrolment, ClassUpdatedV1):
+    """A class changed: head teacher or enrolment (v2: enrolment)."""
+
+
+# -- county and townships ----------------------------------------------------------------------
+class CountyFacts(Schema):
+    county_id = fields.String(**_id)
+    version = fields.Integer(**_version)
+    code = fields.String(required=True)   # e.g. the GB/T 2260 code 430124
+    name = fields.String(required=True)
+
+
+@event_schema("registry", "CountyRegistered", version=1)
+class CountyRegisteredV1(CountyFacts):
+    """A county (县) joined the care network."""
+
+
+@event_schema("registry", "CountyUpdated", version=1)
+class CountyUpdatedV1(_Changed, CountyFacts):
+    """A county's name or code changed; carries its full current state."""
+
+
+class TownshipFacts(Schema):
+    township_id = fields.String(**_id)
+    version = fields.Integer(**_version)
+    county_id = fields.String(**_id)
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+
+
+@event_schema("registry", "TownshipRegistered", version=1)
+class TownshipRegisteredV1(TownshipFacts):
+    """A township (乡镇) was added to a county."""
+
+
+@event_schema("registry", "TownshipUpdated", version=1)
+class TownshipUpdatedV1(_Changed, TownshipFacts):
+    """A township was renamed or recoded; carries its full current state. School events
+    written before it carry the old township_name: take the name from here."""
+
+
+# -- printing ----------------------------------------------------------------------------------
+@event_schema("registry", "ContactCardIssued", version=1)
+class ContactCardIssuedV1(Schema):
+    """A contact card (联系卡) or form was printed for a child: one event per child on the
+    printout. No personal data: ids, the kind of form, who and when. "建立联系卡 N 张" counts
+    distinct child_id with form contact_card; the same print job shares one print_id."""
+    print_id = fields.String(**_id)
+    child_id = fields.String(**_id)
+    school_id = fields.String(**_id)
+    class_id = fields.String(**_id)
+    form = fields.String(required=True, validate=validate.OneOf(FORMS))
+    by = fields.String(required=True, validate=validate.Length(min=1, max=64))  # user id
+    issued_at = fields.AwareDateTime(required=True)   # UTC instant
+    issued_on = fields.Date(required=True)            # the China date of issued_at

@@ -1,13 +1,20 @@
-"""Inspect and repair a service's dead-letter queue.
+"""Inspect and repair a service's dead-letter queue, and the events its relay parked.
 
     python -m carekit.events.dlq list    SERVICE
     python -m carekit.events.dlq show    SERVICE ID
     python -m carekit.events.dlq replay  SERVICE (ID | --all)
     python -m carekit.events.dlq purge   SERVICE (ID | --all)
+    python -m carekit.events.dlq parked  SERVICE
+    python -m carekit.events.dlq requeue-parked SERVICE (ID | --all)
 
 Listing reads messages without acking them, so they stay queued. Replay republishes the
-original message to the queue it failed on (with a fresh attempt count), confirmed by the
-broker, and only then removes the dead letter.
+original message to the queue it failed on (through the service's requeue exchange, with a
+fresh attempt count), confirmed by the broker, and only then removes the dead letter.
+
+Parked events are events of SERVICE that its relay could not get the broker to take after
+OUTBOX_MAX_ATTEMPTS tries (e.g. no subscriber queue for a long time); `requeue-parked` makes
+them pending again and the running relay publishes them. These two read the service's own
+database (MONGO_URI, MONGO_DATABASE: the service's settings).
 """
 import argparse
 import json
@@ -69,7 +76,8 @@ class DeadLetters:
             headers["x-care-replayed-from"] = record["id"]
             publisher.publish_one(Outgoing(
                 message_id=(record.get("event") or {}).get("id") or record["id"],
-                exchange="", routing_key=record["queue"], body=body,
+                exchange=topology.requeue_exchange(self.service).name,
+                routing_key=record["queue"], body=body,
                 content_type=original.get("content_type") or "", headers=headers))
             replayed.append(record["id"])
             return "ack"
@@ -93,13 +101,16 @@ class DeadLetters:
 def main(argv=None, out=sys.stdout):
     parser = argparse.ArgumentParser(prog="python -m carekit.events.dlq", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["list", "show", "replay", "purge"])
+    parser.add_argument("command", choices=["list", "show", "replay", "purge", "parked",
+                                            "requeue-parked"])
     parser.add_argument("service")
     parser.add_argument("id", nargs="?")
     parser.add_argument("--all", action="store_true", help="replay or purge every dead letter")
     parser.add_argument("--amqp-uri", default=os.environ.get(
         "AMQP_URI", "amqp://guest:guest@127.0.0.1:5672//"))
     args = parser.parse_args(argv)
+    if args.command in ("parked", "requeue-parked"):
+        return _parked(parser, args, out)
     dlq = DeadLetters(args.amqp_uri, args.service)
     if args.command in ("show", "replay", "purge") and not (args.id or (
             args.all and args.command != "show")):
@@ -125,6 +136,28 @@ def main(argv=None, out=sys.stdout):
     print("{} {} dead letter(s)".format("replayed" if args.command == "replay" else "purged",
                                          len(done)), file=out)
     return 0 if done or args.all else 1
+
+
+def _parked(parser, args, out):
+    from carekit.config import load_settings
+    from carekit.events.relay import parked_events, requeue_parked
+    from carekit.mongo import open_database
+
+    if args.command == "requeue-parked" and not (args.id or args.all):
+        parser.error("requeue-parked needs an event ID or --all")
+    client, database = open_database(load_settings(args.service))
+    try:
+        if args.command == "parked":
+            for doc in parked_events(database, limit=1000):
+                print("\t".join(str(x) for x in (
+                    doc["_id"], doc.get("name"), doc.get("recorded_at"), doc.get("attempts"),
+                    str(doc.get("last_error"))[:80])), file=out)
+            return 0
+        count = requeue_parked(database, None if args.all else [args.id])
+        print("requeued {} parked event(s)".format(count), file=out)
+        return 0 if count or args.all else 1
+    finally:
+        client.close()
 
 
 if __name__ == "__main__":

@@ -3,12 +3,16 @@
 Compared with nameko's plain event_handler it
 - validates the CloudEvents envelope and the data against the catalogue before any work;
 - skips events this handler already processed (ledger), and records success;
-- on failure retries with backoff through delay queues, then dead-letters with the error;
-- sends malformed or undecodable messages straight to the service's dead-letter queue
-  (nameko would ack and drop them), and never blocks the queue behind a poison message.
+- on failure retries with backoff through the service's delay queues, then dead-letters with
+  the error;
+- sends malformed, oversized or undecodable messages straight to the service's dead-letter
+  queue (nameko would ack and drop them), and never blocks the queue behind a poison message;
+- never lets anything unexpected in a message (headers, properties, body) or a bug of its
+  own stop the consumer: such a message is dead-lettered with the reason `kit_error`.
 A message is acked only after its retry or dead letter is confirmed by the broker.
 """
 import json
+import time
 import traceback
 import uuid
 from base64 import b64encode
@@ -21,25 +25,35 @@ from nameko.events import EventHandler
 from nameko.exceptions import ContainerBeingKilled
 from nameko.extensions import SharedExtension
 from nameko.messaging import Consumer, QueueConsumer
+from pymongo.errors import PyMongoError
 
 from carekit import metrics
 from carekit.config import retry_delays_ms
 from carekit.events import topology
 from carekit.events.bus import ConfirmingPublisher, Outgoing, PublishFailed
 from carekit.events.envelope import InvalidEvent, parse
-from carekit.events.ledger import BUSY, DONE, LEDGER_INDEXES, ProcessedEvents
+from carekit.events.ledger import BUSY, DONE, LEDGER_INDEXES, ProcessedEvents, prune
+from carekit.events.relay import REPLAY_HEADER
 from carekit.logs import get_logger
 from carekit.mongo import MongoConnection
 
 log = get_logger(__name__)
 ATTEMPTS_HEADER = "x-care-attempts"
 ACCEPTED_CONTENT = ["cloudevents", "json"]
+MAX_EVENT_BYTES = 1024 * 1024          # an event is a few hundred bytes; a megabyte is garbage
+KEPT_BODY_BYTES = 64 * 1024            # what a dead letter keeps of an oversized body
+PRUNE_EVERY_SECONDS = 3600
 
 
 class PermanentError(Exception):
     """Raise from a handler when retrying cannot help: the event is dead-lettered at once."""
 
     code = "permanent_error"
+
+
+# Trouble of the database or the broker: keep the message and try later. Anything else that
+# goes wrong in the kit is a bug or garbage: dead-letter it and carry on.
+TRANSIENT = (PyMongoError, PublishFailed, ConnectionError, OSError)
 
 
 class CareQueueConsumer(QueueConsumer):
@@ -62,18 +76,41 @@ class CareQueueConsumer(QueueConsumer):
 def raw_body(message):
     """The message body as it arrived (kombu hands text bodies over as str)."""
     body = message.body
-    return bytes(body) if isinstance(body, (bytes, bytearray)) else str(body).encode("utf-8")
+    if isinstance(body, (bytes, bytearray, memoryview)):
+        return bytes(body)
+    return str(body).encode("utf-8", "surrogateescape")
+
+
+def attempts_of(message):
+    """How many times this message was handled before (0 if the header is absent or bad)."""
+    try:
+        value = int((message.headers or {}).get(ATTEMPTS_HEADER, 0))
+    except (TypeError, ValueError, AttributeError):
+        return 0
+    return value if 0 <= value < 1000 else 0
+
+
+def _plain_headers(message):
+    try:
+        return {str(k): v if isinstance(v, (str, int, float, bool, type(None))) else repr(v)
+                for k, v in (message.headers or {}).items()}
+    except AttributeError:
+        return {"unreadable": repr(message.headers)}
 
 
 def dead_letter_record(service, queue, message, code, error_message, attempts, errors=None,
                        trace=None, event=None):
     raw = raw_body(message)
+    original = {}
+    if len(raw) > MAX_EVENT_BYTES:
+        original["truncated_from_bytes"] = len(raw)
+        raw = raw[:KEPT_BODY_BYTES]
     try:
-        original = {"body": raw.decode("utf-8")}
+        original["body"] = raw.decode("utf-8")
     except UnicodeDecodeError:
-        original = {"body_base64": b64encode(raw).decode("ascii")}
-    original.update(content_type=message.content_type,
-                    headers={k: v for k, v in (message.headers or {}).items()})
+        original["body_base64"] = b64encode(raw).decode("ascii")
+    original.update(content_type=getattr(message, "content_type", None),
+                    headers=_plain_headers(message))
     return {
         "id": str(uuid.uuid4()), "service": service, "queue": queue,
         "failed_at": datetime.now(timezone.utc).isoformat(), "attempts": attempts,
@@ -86,32 +123,52 @@ def dead_letter_record(service, queue, message, code, error_message, attempts, e
 
 
 class FailureRouter(SharedExtension):
-    """Publishes retries and dead letters (confirmed) for the container's handlers."""
+    """Publishes retries and dead letters (confirmed) for the container's handlers, and
+    prunes the ledger now and then."""
+
+    mongo = MongoConnection()
 
     def setup(self):
         self.delays = retry_delays_ms(self.container.config)
         self.service = self.container.service_name
         self._lock = Semaphore(1)
         self._publisher = ConfirmingPublisher(self.container.config["AMQP_URI"])
+        self._pruner = None
 
     def start(self):
         with self._lock:
             self._publisher.declare(topology.entities_for_failures(self.service, self.delays))
+        self._pruner = self.container.spawn_managed_thread(self._prune_now_and_then,
+                                                           identifier="ledger_pruner")
+
+    def _prune_now_and_then(self):
+        days = float(self.container.config.get("LEDGER_RETENTION_DAYS", 30))
+        while True:
+            try:
+                pruned = prune(self.mongo.database, days)
+                if pruned:
+                    log.info("ledger_pruned", entries=pruned, retention_days=days)
+            except Exception as exc:  # the database may be away; next time
+                log.warning("ledger_prune_failed", error=repr(exc))
+            eventlet.sleep(PRUNE_EVERY_SECONDS)
 
     def stop(self):
+        if self._pruner is not None:
+            self._pruner.kill()
+            self._pruner = None
         self._publisher.close()
 
     kill = stop
 
     def retry(self, message, queue, attempt):
         delay = self.delays[min(max(attempt, 1), len(self.delays)) - 1]
-        headers = dict(message.headers or {})
+        headers = _plain_headers(message)
         headers[ATTEMPTS_HEADER] = attempt
         headers.pop("x-death", None)
         with self._lock:
             self._publisher.publish_one(Outgoing(
                 message_id=message.properties.get("message_id") or str(uuid.uuid4()),
-                exchange=topology.retry_exchange(delay).name, routing_key=queue,
+                exchange=topology.retry_exchange(self.service, delay).name, routing_key=queue,
                 body=raw_body(message), content_type=message.content_type or "",
                 headers=headers))
         return delay
@@ -120,23 +177,35 @@ class FailureRouter(SharedExtension):
         body = json.dumps(record, ensure_ascii=False, default=str).encode("utf-8")
         with self._lock:
             self._publisher.publish_one(Outgoing(
-                message_id=record["id"], exchange=topology.DEAD_LETTER_EXCHANGE.name,
-                routing_key=self.service, body=body, content_type="application/json",
+                message_id=record["id"], exchange=topology.dead_letter_exchange(
+                    self.service).name, routing_key=self.service, body=body,
+                content_type="application/json",
                 headers={"x-care-error-code": record["error"]["code"],
                          "x-care-queue": record["queue"]}))
         metrics.DEAD_LETTERED.labels(self.service, record["error"]["code"]).inc()
 
 
 class CareEventHandler(EventHandler):
+    """`owns`: the collections (in the service's database) this handler's read model lives
+    in; `python -m carekit.events.rebuild` drops them before replaying the events."""
+
     queue_consumer = CareQueueConsumer()
     failures = FailureRouter()
     mongo = MongoConnection()
 
+    def __init__(self, source_service, event_type, owns=(), **kwargs):
+        super().__init__(source_service, event_type, **kwargs)
+        self.owns = tuple(owns)
+
     def setup(self):
         self.mongo.declare_indexes(LEDGER_INDEXES)
         self._ledger = None  # made on first use, once the container's database is open
-        self.queue = topology.handler_queue(self.source_service, self.event_type,
-                                            self.container.service_name, self.method_name)
+        subscription = topology.Subscription(self.source_service, self.event_type,
+                                             self.container.service_name, self.method_name)
+        self.queue = subscription.queue()
+        config = self.container.config
+        topology.ensure_exchanges(config["AMQP_URI"],
+                                  topology.exchanges_for_subscriber(subscription, config))
         Consumer.setup(self)
 
     def ledger(self):  # a method, not a property: nameko inspects attributes while binding
@@ -147,59 +216,87 @@ class CareEventHandler(EventHandler):
 
     # -- arrival ----------------------------------------------------------------------------
     def handle_message(self, body, message):
-        attempts = int((message.headers or {}).get(ATTEMPTS_HEADER, 0))
         try:
+            self._arrive(body, message)
+        except Exception as exc:  # a bug of ours or a message nobody foresaw: never die on it
+            log.exception("event_handling_failed_unexpectedly", queue=self.queue.name)
+            self._dead_letter(message, "kit_error", "处理消息时出现意外错误: {!r}".format(exc)[:500],
+                              attempts_of(message), trace=traceback.format_exc())
+
+    def _arrive(self, body, message):
+        attempts = attempts_of(message)
+        try:
+            size = len(raw_body(message))
+            if size > MAX_EVENT_BYTES:
+                raise InvalidEvent("too_large", "消息太大（{} 字节，上限 {}）".format(
+                    size, MAX_EVENT_BYTES))
             event = parse(body)
             if event.name != self.event_type:
                 raise InvalidEvent("unexpected_type", "此队列只接收 {} 事件，收到 {}".format(
                     self.event_type, event.name))
+            if event.source_service != self.source_service:
+                raise InvalidEvent("unexpected_source", "{} 事件只能来自 {}，收到来自 {}".format(
+                    self.event_type, self.source_service, event.source))
         except InvalidEvent as exc:
             log.warning("event_rejected", code=exc.code, reason=exc.message,
                         queue=self.queue.name)
             return self._dead_letter(message, exc.code, exc.message, attempts, errors=exc.errors)
         try:
             claim = self.ledger().claim(event)
-        except Exception as failure:  # database unreachable: keep the message for later
+        except TRANSIENT as failure:  # database unreachable: keep the message for later
             return self._requeue_later(message, failure)
-        if claim == DONE:
+        if claim.outcome == DONE:
             log.info("event_duplicate_skipped", event_id=event.id, event_type=event.name,
-                     handler=self.method_name)
+                     handler=self.method_name,
+                     replay=bool((message.headers or {}).get(REPLAY_HEADER)))
             metrics.EVENTS_HANDLED.labels(self.container.service_name, event.name,
                                           "duplicate").inc()
             return self.queue_consumer.ack_message(message)
-        if claim == BUSY:  # a copy is being processed right now: look again after a delay
+        if claim.outcome == BUSY:  # a copy is being processed right now: look again later
             return self._retry(message, event, attempts, "in progress elsewhere")
         context_data = {"correlation_id": event.correlation_id or event.id,
                         "event_id": event.id, "event_type": event.name}
         try:
             self.container.spawn_worker(
                 self, (event,), {}, context_data=context_data,
-                handle_result=partial(self.handle_result, message, event, attempts))
+                handle_result=partial(self.handle_result, message, event, claim, attempts,
+                                      time.monotonic()))
         except ContainerBeingKilled:
-            self.ledger().release(event)  # let the redelivery claim it without waiting
+            self.ledger().release(claim)  # let the redelivery claim it without waiting
             self.queue_consumer.requeue_message(message)
 
     def handle_undecodable(self, message, exc):
-        self._dead_letter(message, "not_decodable", "消息无法解码: {!r}".format(exc),
-                          int((message.headers or {}).get(ATTEMPTS_HEADER, 0)))
+        try:
+            self._dead_letter(message, "not_decodable", "消息无法解码: {!r}".format(exc)[:500],
+                              attempts_of(message))
+        except Exception:  # even the dead letter failed: keep it rather than lose it
+            log.exception("dead_letter_of_undecodable_failed", queue=self.queue.name)
+            self._requeue_later(message, exc)
 
     # -- outcome ----------------------------------------------------------------------------
-    def handle_result(self, message, event, attempts, worker_ctx, result=None, exc_info=None):
+    def handle_result(self, message, event, claim, attempts, started, worker_ctx, result=None,
+                      exc_info=None):
+        metrics.HANDLER_SECONDS.labels(self.container.service_name, event.name).observe(
+            time.monotonic() - started)
         try:
-            self._settle(message, event, attempts, exc_info)
-        except Exception as failure:  # e.g. the database went away: keep the message
+            self._conclude(message, event, claim, attempts, exc_info)
+        except TRANSIENT as failure:  # e.g. the database went away: keep the message
             self._requeue_later(message, failure)
+        except Exception as bug:
+            log.exception("event_outcome_failed_unexpectedly", event_id=event.id)
+            self._dead_letter(message, "kit_error", repr(bug)[:500], attempts + 1,
+                              trace=traceback.format_exc(), event=event)
         return result, exc_info
 
-    def _settle(self, message, event, attempts, exc_info):
+    def _conclude(self, message, event, claim, attempts, exc_info):
         service = self.container.service_name
         if exc_info is None:
-            self.ledger().done(event)
+            self.ledger().done(claim)
             metrics.EVENTS_HANDLED.labels(service, event.name, "ok").inc()
             self.queue_consumer.ack_message(message)
             return
         exc = exc_info[1]
-        self.ledger().release(event)
+        self.ledger().release(claim)
         attempt = attempts + 1
         trace = "".join(traceback.format_exception(*exc_info))
         if isinstance(exc, PermanentError) or attempt > len(self.failures.delays):
@@ -233,7 +330,8 @@ class CareEventHandler(EventHandler):
         self.queue_consumer.ack_message(message)
 
     def _requeue_later(self, message, failure):
-        # Broker trouble: keep the message (never lost); pause so a dead broker is not spun on.
+        # Broker or database trouble: keep the message (never lost); pause so a dead broker
+        # is not spun on.
         log.error("event_failure_routing_failed", error=str(failure))
         eventlet.sleep(1.0)
         self.queue_consumer.requeue_message(message)

@@ -1,33 +1,69 @@
 """Idempotent consumption: a ledger of processed event ids under a unique key.
 
-Before a handler runs, its delivery claims the event (insert under the unique _id); after
-success the claim becomes `done`. A copy arriving while the first is being processed (two
-replicas, a relay republish) sees the live claim and is retried later; a copy arriving
-after is skipped. A claim left by a process that died expires after LEASE_SECONDS.
-The key is event id + handler, so two handlers of one service each process an event once.
+Before a handler runs, its delivery claims the event: an insert under the unique _id (event
+id + handler) with an owner token and a lease. After success the owner marks it `done`; after
+a failure the owner releases it (deleted) so the retry can claim it. Both are conditional on
+the owner token: a claimant whose lease ran out and was taken over can neither erase the new
+owner's claim nor overwrite it.
 
-Claims and done marks of events in flight at the same time share a round trip (GroupWrite):
-one insert_many, one update_many. Each caller still waits for, and sees, its own outcome.
+A copy arriving while the claim is live (two replicas, a relay republish) is BUSY and retried
+later; a copy arriving after `done` is skipped. A claim left by a process that died is taken
+over once its lease has expired. Leases are kept in the database server's clock (each process
+measures its offset to it), so they do not depend on the hosts' clocks agreeing.
+
+Claims and done marks of events in flight at the same time share one bulk_write. Done entries
+are kept LEDGER_RETENTION_DAYS (default 30: far longer than any redelivery, retry or replay
+window; a copy older than that runs its handler again, which handlers tolerate by design).
 """
 import time
+import uuid
 from datetime import datetime, timezone
 
 from eventlet import spawn_n
 from eventlet.event import Event
-from pymongo import ASCENDING, IndexModel
+from pymongo import ASCENDING, DeleteMany, IndexModel, InsertOne, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError, WriteError
 
 PROCESSED_EVENTS = "processed_events"
-LEDGER_INDEXES = {PROCESSED_EVENTS: [IndexModel([("handled_at", ASCENDING)])]}
+LEDGER_INDEXES = {PROCESSED_EVENTS: [IndexModel([("handler", ASCENDING)]),
+                                     IndexModel([("status", ASCENDING),
+                                                 ("settled_at", ASCENDING)])]}
 LEASE_SECONDS = 60
+RETENTION_DAYS = 30
 
 NEW, DONE, BUSY = "new", "done", "busy"
-# Leases are epoch seconds, not datetimes: the stand-in stores a $set datetime as text, which
-# would then never compare as expired.
+PROCESSING = "processing"
 
 
-def _now():
-    return datetime.now(timezone.utc)
+class ServerClock:
+    """The database server's time, as epoch seconds, from this process: the local clock plus
+    an offset measured against the server (`hello`'s localTime), refreshed now and then.
+    Leases compare only times read from this one clock."""
+
+    refresh_seconds = 300
+
+    def __init__(self, database, local=time.time):
+        self.database = database
+        self.local = local  # this host's clock (a test gives one that is off)
+        self._offset = None
+        self._measured = 0.0
+
+    def now(self):
+        if self._offset is None or time.monotonic() - self._measured > self.refresh_seconds:
+            self._measure()
+        return self.local() + self._offset
+
+    def _measure(self):
+        before = self.local()
+        server = self.database.command("hello").get("localTime")
+        after = self.local()
+        if server is None:
+            self._offset = 0.0
+        else:
+            if server.tzinfo is None:
+                server = server.replace(tzinfo=timezone.utc)
+            self._offset = server.timestamp() - (before + after) / 2
+        self._measured = time.monotonic()
 
 
 class GroupWrite:
@@ -67,64 +103,95 @@ class GroupWrite:
             self._flushing = False
 
 
+class Claim:
+    """A handler's hold on one event: its ledger key and the owner token."""
+
+    __slots__ = ("key", "owner", "outcome")
+
+    def __init__(self, key, owner, outcome):
+        self.key, self.owner, self.outcome = key, owner, outcome
+
+
 class ProcessedEvents:
-    def __init__(self, database, handler):
+    """The ledger of one handler. Several instances (one per replica) share the collection."""
+
+    def __init__(self, database, handler, clock=None, lease_seconds=LEASE_SECONDS):
         self.collection = database[PROCESSED_EVENTS]
         self.handler = handler
-        self._inserts = GroupWrite(self._insert_claims)
-        self._dones = GroupWrite(self._mark_done)
+        self.clock = clock or ServerClock(database)
+        self.lease_seconds = lease_seconds
+        self._writes = GroupWrite(self._write)
 
     def key(self, event_id):
         return "{}:{}".format(event_id, self.handler)
 
     def claim(self, event):
-        """NEW: go ahead. DONE: already processed, skip. BUSY: being processed elsewhere."""
-        now = time.time()
+        """A Claim whose outcome is NEW (go ahead), DONE (already processed: skip) or BUSY
+        (being processed elsewhere: look again later)."""
+        key, owner = self.key(event.id), uuid.uuid4().hex
+        lease_until = self.clock.now() + self.lease_seconds
         try:
-            self._inserts.submit({
-                "_id": self.key(event.id), "event_id": event.id, "handler": self.handler,
+            self._writes.submit(InsertOne({
+                "_id": key, "event_id": event.id, "handler": self.handler,
                 "type": event.name, "version": event.version, "source": event.source,
-                "status": "processing", "lease_until": now + LEASE_SECONDS})
-            return NEW
+                "status": PROCESSING, "owner": owner, "lease_until": lease_until}))
+            return Claim(key, owner, NEW)
         except DuplicateKeyError:
             pass
-        taken_over = self.collection.find_one_and_update(
-            {"_id": self.key(event.id), "status": "processing", "lease_until": {"$lt": now}},
-            {"$set": {"lease_until": now + LEASE_SECONDS}})
-        if taken_over is not None:
-            return NEW
-        existing = self.collection.find_one({"_id": self.key(event.id)}, {"status": 1})
+        # someone holds or held it: take it over if their lease ran out
+        taken = self.collection.find_one_and_update(
+            {"_id": key, "status": PROCESSING, "lease_until": {"$lt": self.clock.now()}},
+            {"$set": {"owner": owner, "lease_until": lease_until}}, projection={"_id": 1})
+        if taken is not None:
+            return Claim(key, owner, NEW)
+        existing = self.collection.find_one({"_id": key}, {"status": 1})
         if existing is None:  # the claimant failed and released it just now
             return self.claim(event)
-        return DONE if existing.get("status") == "done" else BUSY
+        return Claim(key, None, DONE if existing.get("status") == "done" else BUSY)
 
-    def _insert_claims(self, documents):
-        """Per document: None if inserted, else the error insert_one would have raised."""
-        try:
-            self.collection.insert_many(documents, ordered=False)
-            return [None] * len(documents)
-        except BulkWriteError as exc:
-            if exc.details.get("writeConcernErrors"):
-                raise
-            outcomes = [None] * len(documents)
-            for error in exc.details["writeErrors"]:
-                kind = DuplicateKeyError if error["code"] == 11000 else WriteError
-                outcomes[error["index"]] = kind(error.get("errmsg"), error["code"], error)
-            return outcomes
+    def done(self, claim):
+        """Record success. If the claim was taken over meanwhile, this matches nothing: the
+        new owner records its own outcome."""
+        self._writes.submit(UpdateOne(
+            {"_id": claim.key, "owner": claim.owner},
+            {"$set": {"status": "done", "settled_at": time.time(),
+                      "handled_at": datetime.now(timezone.utc)},
+             "$unset": {"lease_until": ""}}))
 
-    def done(self, event):
-        self._dones.submit(self.key(event.id))
-
-    def _mark_done(self, keys):
-        self.collection.update_many({"_id": {"$in": keys}},
-                                    {"$set": {"status": "done", "handled_at": _now()},
-                                     "$unset": {"lease_until": ""}})
-        return [None] * len(keys)
-
-    def release(self, event):
-        """The handler failed: let the retry claim it again."""
-        self.collection.delete_one({"_id": self.key(event.id), "status": "processing"})
+    def release(self, claim):
+        """The handler failed: let the retry claim it again (only if we still own it)."""
+        self.collection.delete_one({"_id": claim.key, "owner": claim.owner,
+                                    "status": PROCESSING})
 
     def seen(self, event_id):
         return self.collection.find_one({"_id": self.key(event_id), "status": "done"},
                                         {"_id": 1}) is not None
+
+    def _write(self, operations):
+        """One bulk_write for claims (InsertOne) and done marks (UpdateOne); per operation
+        None, or the error an insert_one would have raised."""
+        outcomes = [None] * len(operations)
+        try:
+            self.collection.bulk_write(operations, ordered=False)
+        except BulkWriteError as exc:
+            if exc.details.get("writeConcernErrors"):
+                raise
+            for error in exc.details["writeErrors"]:
+                kind = DuplicateKeyError if error["code"] == 11000 else WriteError
+                outcomes[error["index"]] = kind(error.get("errmsg"), error["code"], error)
+        return outcomes
+
+
+def prune(database, retention_days=RETENTION_DAYS, now=None):
+    """Delete ledger entries settled longer ago than the retention; returns how many."""
+    cutoff = (now or time.time()) - retention_days * 86400
+    # a claim whose process died and whose event never came back is as old as its lease
+    return database[PROCESSED_EVENTS].bulk_write([
+        DeleteMany({"status": "done", "settled_at": {"$lt": cutoff}}),
+        DeleteMany({"status": PROCESSING, "lease_until": {"$lt": cutoff}}),
+    ], ordered=False).deleted_count
+
+
+def forget_handler(database, handler):
+    """Drop every ledger entry of one handler (a rebuild runs it again on every event)."""
+    return database[PROCESSED_EVENTS].delete_many({"handler": handler}).deleted_count

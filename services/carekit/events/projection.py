@@ -7,18 +7,35 @@ exactly "already have something newer": ignored.
 from pymongo.errors import DuplicateKeyError
 
 
-def upsert_if_newer(collection, key, version, fields, version_field="version"):
-    """Set `fields` on document `key` if `version` is newer. True if applied."""
+def upsert_if_newer(collection, key, version, fields, version_field="version", always=None):
+    """Set `fields` on document `key` if `version` is newer. True if applied.
+
+    `always` (an update such as {"$max": {"eligible_since": day}}) is applied with a newer
+    version, and on its own when the event is older: for facts that only ever move one way
+    whatever order events arrive in."""
     newer = {"_id": key, "$or": [{version_field: {"$lt": version}},
                                  {version_field: {"$exists": False}}]}
-    change = {"$set": dict(fields, **{version_field: version})}
+    change = {op: dict(args) for op, args in (always or {}).items()}
+    change.setdefault("$set", {}).update(fields, **{version_field: version})
     try:
         result = collection.update_one(newer, change, upsert=True)
+        applied = bool(result.modified_count or result.upserted_id is not None)
     except DuplicateKeyError:
         # Either what is stored is as new or newer, or a concurrent handler inserted the
         # document between our match and our insert: match once more against what exists.
-        return bool(collection.update_one(newer, change).modified_count)
-    return bool(result.modified_count or result.upserted_id is not None)
+        applied = bool(collection.update_one(newer, change).modified_count)
+    if not applied and always:
+        collection.update_one({"_id": key}, always)
+    return applied
+
+
+def upsert(collection, key, update):
+    """update_one with upsert, tolerating a concurrent handler creating the document first
+    (MongoDB then raises a duplicate key on our insert: the document exists, update it)."""
+    try:
+        collection.update_one({"_id": key}, update, upsert=True)
+    except DuplicateKeyError:
+        collection.update_one({"_id": key}, update)
 
 
 def apply_once(collection, key, event_id, update):

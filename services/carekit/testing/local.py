@@ -127,6 +127,24 @@ class RabbitAdmin:
         except (urllib.error.URLError, OSError):
             subprocess.run(["rabbitmqctl", "delete_vhost", vhost], capture_output=True)
 
+    def queue_messages(self, vhost):
+        """{queue: messages ready + unacknowledged} in `vhost`, read from the queues
+        themselves (rabbitmqctl; the management API's figures lag up to its statistics
+        interval, so it is only the fallback for a broker on another host)."""
+        try:
+            out = subprocess.run(["rabbitmqctl", "list_queues", "-q", "-p", vhost, "name",
+                                  "messages"], check=True, capture_output=True, text=True,
+                                 timeout=30).stdout
+            depths = {}
+            for line in out.splitlines():
+                parts = line.split()
+                if len(parts) == 2 and parts[1].isdigit():
+                    depths[parts[0]] = int(parts[1])
+            return depths
+        except (OSError, subprocess.SubprocessError):
+            queues = self._call("GET", "/queues/" + urllib.parse.quote(vhost, safe=""))
+            return {q["name"]: int(q.get("messages") or 0) for q in queues}
+
     def uri(self, vhost):
         return "amqp://{}:{}@{}:{}/{}".format(
             urllib.parse.quote(self.user), urllib.parse.quote(self.password), self.host,

@@ -47,6 +47,21 @@ def wait_handled(database, event_id, handler, timeout=15.0):
                     timeout=timeout, message="{} to handle {}".format(handler, event_id))
 
 
+def wait_queues_empty(amqp_uri, queues=None, timeout=30.0):
+    """Wait until the given queues (default: every queue of the vhost) and every retry
+    queue hold no message, ready or unacknowledged (in flight at a consumer)."""
+    import urllib.parse
+    admin = RabbitAdmin(amqp_uri)
+    vhost = urllib.parse.unquote(urllib.parse.urlparse(amqp_uri).path[1:]) or "/"
+
+    def empty():
+        depths = admin.queue_messages(vhost)
+        watched = {q for q in depths if queues is None or q in queues or ".retry." in q}
+        return not any(depths[q] for q in watched)
+    return wait_for(empty, timeout=timeout, interval=0.5,
+                    message="queues {} to be empty".format(queues or "of " + vhost))
+
+
 # -- RabbitMQ --------------------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def rabbit_admin():

@@ -1,11 +1,16 @@
 """Registry test helpers and fixtures (re-exported by conftest): the real service on the
 test's vhost and database, and a small county."""
+import base64
+import os
+import subprocess
 from datetime import date
+from pathlib import Path
 
 import pytest
 
 from carekit.errors import parse_remote_error
-from carekit.events.envelope import parse
+from carekit.events.bus import ConfirmingPublisher, Outgoing
+from carekit.events.envelope import CONTENT_TYPE, encode, new_envelope, parse
 from carekit.events.records import EVENT_LOG
 from carekit.testing.plugin import wait_for
 from registry.identity import compose_national_id
@@ -88,3 +93,36 @@ def logged_events(db, count, name=None):
              message="{} {} events".format(count, name or ""))
     docs = db[EVENT_LOG].find(query).sort("recorded_at", 1)
     return [parse(d["envelope"]) for d in docs]
+
+
+def pdf_text(printout, keep_as=None):
+    """The text of a printout ({filename, content_base64}) by pdftotext. With REGISTRY_PDF_DIR
+    set, the PDF is also kept there (as `keep_as`) to be looked at."""
+    pdf = base64.b64decode(printout["content_base64"])
+    assert pdf.startswith(b"%PDF")
+    if os.environ.get("REGISTRY_PDF_DIR") and keep_as:
+        Path(os.environ["REGISTRY_PDF_DIR"], keep_as).write_bytes(pdf)
+    return subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True,
+                          check=True).stdout.decode("utf-8")
+
+
+def publish_pairing(amqp_uri, *envelopes):
+    """Publish pairing's events on the test's broker, as the pairing service would."""
+    publisher = ConfirmingPublisher(amqp_uri)
+    try:
+        for envelope in envelopes:
+            name = envelope["type"].split(".")[-2]
+            outcome = publisher.publish([Outgoing(envelope["id"], "pairing.events", name,
+                                                  encode(envelope), CONTENT_TYPE)])
+            assert outcome.confirmed == [envelope["id"]]
+    finally:
+        publisher.close()
+
+
+def pairing_event(name, child, pairing_id, **partner):
+    """A pairing event about `child` (a registry answer); `partner` adds the kind's fields."""
+    data = {"pairing_id": pairing_id, "child_id": child["id"], "child_name": child["name"],
+            "school_id": child["school_id"], "class_id": child["class_id"],
+            "started_on": "2026-09-10"}
+    data.update(partner)
+    return new_envelope("pairing", name, data, subject=child["id"])

@@ -13,7 +13,8 @@ class ChildListener(CareService):
     def _keep(self, event):
         upsert_if_newer(self.db.children, event.data["child_id"], event.data["version"],
                         {key: event.data[key] for key in KEPT})
-        self.db.seen.insert_one({"event": event.name, "version": event.data["version"]})
+        self.db.seen.insert_one({"event": event.name, "version": event.data["version"],
+                                 "contract": event.version})
 
     @subscribe("registry", "ChildRegistered")
     def on_registered(self, event):

@@ -106,9 +106,11 @@ def _file(**overrides):
         "left_behind_type": "both_parents_away",
         "parents": [{"relation": "father", "phone": "13800000001", "work_city": "长沙"},
                     {"relation": "mother", "phone": "13800000002"}],
-        "guardian": {"name": "王奶奶", "relation": "grandmother", "phone": "13800000003"},
+        "guardian": {"name": "王奶奶", "relation": "grandmother", "phone": "13800000003",
+                     "situation": ["elderly"]},
         "family_hardship": False, "low_income_registered": False, "hardship_note": None,
-        "special_needs": [], "notes": None, "household_id": "h", "status": "active"}
+        "special_needs": [], "notes": None, "household_id": "h", "status": "active",
+        "migrant_left_behind": False, "boards_at_school": None, "lunch_at_school": True}
     file.update(overrides)
     return file
 
