@@ -35,7 +35,7 @@ import sys  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
 from collections import defaultdict  # noqa: E402
-from datetime import datetime  # noqa: E402
+from datetime import datetime, timezone  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -149,7 +149,8 @@ def teacher_day(port, username, recorder, stop_at, pause):
             break
         recorder.timed("log a contact", user, "POST",
                        "/api/children/{}/care-records".format(child),
-                       {"kind": "talk", "occurred_at": datetime.now().isoformat(timespec="seconds"),
+                       {"kind": "talk", "occurred_at": datetime.now(timezone.utc).isoformat(
+                            timespec="seconds"),
                         "notes": "课间谈心", "wellbeing": 4})
         eventlet.sleep(pause)
 

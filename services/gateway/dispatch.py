@@ -12,6 +12,7 @@
 """
 import json
 import time
+from datetime import date, datetime
 
 from marshmallow import ValidationError
 from werkzeug.wrappers import Response
@@ -139,9 +140,29 @@ def _respond(call, result):
 def _load(schema, data, prefix=""):
     schema = schema() if isinstance(schema, type) else schema
     try:
-        return schema.load(data)
+        loaded = schema.load(data)
     except ValidationError as exc:
         raise errors.Invalid.from_marshmallow(exc, prefix)
+    far = list(_far_dates(loaded))
+    if far:
+        raise errors.Invalid(errors=[{"field": field, "code": "date_out_of_range",
+                                      "message": "日期应在 1900 年至 2100 年之间"}
+                                     for field in far])
+    return loaded
+
+
+def _far_dates(value, path=""):
+    """Fields holding a date no one in this programme means (year 1 overflows time zones in
+    the services)."""
+    if isinstance(value, (date, datetime)):
+        if not 1900 <= value.year <= 2100:
+            yield path
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _far_dates(item, "{}.{}".format(path, key) if path else str(key))
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            yield from _far_dates(item, "{}.{}".format(path, index))
 
 
 def _query_data(schema, args):

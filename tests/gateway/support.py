@@ -11,7 +11,7 @@ Accounts (password PASSWORD): county_admin, analyst, township_admin (T1), school
 head_teacher (H), teacher (T), volunteer (V), school_admin_b (B).
 """
 import uuid
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 
 import pymongo
 import requests
@@ -39,6 +39,18 @@ def config_for(service, amqp_uri, mongo_uri, run_id, **extra):
     config = load_settings(service, env)
     config.update({k: v for k, v in extra.items() if k not in config})
     return config
+
+
+CHINA = timezone(timedelta(hours=8))
+
+
+def now_iso():
+    """This moment with its offset (a time without one is read as Beijing time)."""
+    return datetime.now(CHINA).isoformat(timespec="seconds")
+
+
+def china_today():
+    return datetime.now(CHINA).date().isoformat()
 
 
 class Client:

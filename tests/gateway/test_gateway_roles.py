@@ -11,7 +11,7 @@ import pytest
 
 from gateway.api import ALL_ROUTES, PENDING, ROUTES
 from gateway.authorisation import Rule
-from tests.gateway.support import LOGINS, ROLES
+from tests.gateway.support import LOGINS, ROLES, china_today, now_iso
 
 C, AN, TW, S, H, T, V = ROLES
 ALL = set(ROLES)
@@ -36,6 +36,8 @@ EXPECTED = {
     "get_child": CARERS, "update_child": ADMINS | {H}, "change_child_status": ADMINS,
     "transfer_child": ADMINS, "child_history": ADMINS, "contact_card": ADMINS | TEACHERS,
     "class_contact_cards": ADMINS | {H}, "transferred_out": ADMINS,
+    "basic_info_form": ADMINS | TEACHERS, "class_basic_info_forms": ADMINS | {H},
+    "buddy_cards": ADMINS | {H},
     "list_staff": ADMINS | TEACHERS, "register_staff": ADMINS, "get_staff": ADMINS | TEACHERS,
     "update_staff": ADMINS, "staff_left": ADMINS, "list_volunteers": ADMINS | TEACHERS,
     "register_volunteer": ADMINS, "get_volunteer": ADMINS | {V}, "volunteer_left": ADMINS,
@@ -84,8 +86,7 @@ def test_every_route_has_a_rule_and_an_expectation():
 def targets(world):
     """Ids that are within reach of every role allowed on the route naming them."""
     r, ids = world.rpc, world.ids
-    import datetime
-    now = datetime.datetime.now().isoformat(timespec="seconds")
+    now, today = now_iso(), china_today()
     spare_staff = r.registry.register_staff({"school_id": ids["A"], "name": "孙老师",
                                              "roles": ["teacher"]})["id"]
     spare_volunteer = r.registry.register_volunteer({"school_id": ids["A"], "name": "村干部",
@@ -96,13 +97,13 @@ def targets(world):
     record = r.activities.log_care_record({"child_id": ids["a1"], "by_id": ids["T"],
                                            "kind": "talk", "occurred_at": now})["id"]
     entry = r.activities.add_diary_entry({"child_id": ids["a1"], "by_id": ids["T"],
-                                          "entry_date": now[:10], "mood": "开朗了一些"})["id"]
+                                          "entry_date": today, "mood": "开朗了一些"})["id"]
     activity = r.activities.schedule_activity({
         "school_id": ids["A"], "kind": "theme_meeting", "title": "关爱留守孩子主题队会",
         "sub_theme": "学会自理", "organiser_id": ids["H"], "starts_at": now,
         "scheduled_by": "test"})["id"]
     r.activities.set_duty_rota({"school_id": ids["A"], "set_by": "test",
-                                "effective_from": now[:10], "slots": [
+                                "effective_from": today, "slots": [
                                     {"weekday": 1, "period": "noon", "staff_ids": [ids["H"]]}]})
     plan = r.pairing.propose_plan({"school_id": ids["A"]})["plan_id"]
     r.pairing.discard_plan({"plan_id": plan})

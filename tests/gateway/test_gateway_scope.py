@@ -4,6 +4,7 @@ reach; the identity reaches the services (registry history names the account).""
 import pytest
 
 from gateway.audit import AUDIT_LOG
+from tests.gateway.support import now_iso
 
 # child -> roles that reach it (support.World: a1 mentee of T and proxy child of V in A1
 # headed by H; a2 in A1; a3 in A2 taught by T; b1 in school B of the other township)
@@ -58,8 +59,7 @@ def test_another_schools_child_is_404_like_a_missing_one_and_audited(world):
 
 
 def test_records_about_an_unreachable_child_are_404_too(world):
-    import datetime
-    now = datetime.datetime.now().isoformat(timespec="seconds")
+    now = now_iso()
     world.wait_activities_know(world.ids["b1"])
     record = world.rpc.activities.log_care_record({
         "child_id": world.ids["b1"], "by_id": world.ids["TB"], "kind": "home_visit",

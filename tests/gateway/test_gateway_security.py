@@ -10,7 +10,7 @@ import pytest
 from gateway.audit import AUDIT_LOG
 from gateway.sessions import SESSIONS, TOKENS, LoginGuard, digest
 from gateway import errors
-from tests.gateway.support import PASSWORD
+from tests.gateway.support import PASSWORD, now_iso
 
 
 def new_teacher_account(world, username):
@@ -264,9 +264,8 @@ def test_wrong_content_types_and_bad_json_are_refused_clearly(world):
 
 def test_nobody_writes_in_someone_elses_name(world):
     teacher = world.client("teacher")
-    import datetime
     response = teacher.post("/api/children/{}/care-records".format(world.ids["a1"]), json={
-        "kind": "talk", "occurred_at": datetime.datetime.now().isoformat(timespec="seconds"),
+        "kind": "talk", "occurred_at": now_iso(),
         "by_id": world.ids["H"]})
     assert response.status_code == 422
     assert response.json()["errors"] == [{"field": "by_id", "code": "unknown_field",
@@ -325,3 +324,12 @@ def test_the_api_document_and_its_page_are_served_locally(world):
     assert client.get("/api/docs/assets/swagger-ui-bundle.js").status_code == 200
     assert client.get("/api/docs/assets/secrets.txt").status_code == 404
     assert json.loads(json.dumps(document))  # plain JSON, no Decimal or dates
+
+
+def test_dates_no_one_means_are_refused_before_any_service_sees_them(world):
+    teacher = world.client("teacher")
+    response = teacher.post("/api/children/{}/awards".format(world.ids["a1"]), json={
+        "title": "自强少年", "level": "school", "granted_on": "0001-01-01"})
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{"field": "granted_on", "code": "date_out_of_range",
+                                          "message": "日期应在 1900 年至 2100 年之间"}]

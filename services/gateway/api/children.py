@@ -105,9 +105,28 @@ def contact_card(call):
 def class_contact_cards(call):
     reason = call.query["reason"]
     klass = call.target
-    files = call.registry.list_children({"class_id": klass["id"], "status": "active"})
+    files = call.scope.children_of(class_id=klass["id"], status="active")
     call.note(action="print", reason=reason, child_ids=[f["id"] for f in files])
     return _pdf(call.registry.class_contact_cards(klass["id"], reason))
+
+
+def basic_info_form(call):
+    reason = call.query["reason"]
+    call.note(action="print", reason=reason)
+    return _pdf(call.registry.basic_info_form(call.target["id"], reason))
+
+
+def class_basic_info_forms(call):
+    reason = call.query["reason"]
+    call.note(action="print", reason=reason, child_ids=[f["id"] for f in call.scope.children_of(
+        class_id=call.target["id"], status="active")])
+    return _pdf(call.registry.class_basic_info_forms(call.target["id"], reason))
+
+
+def buddy_cards(call):
+    call.note(action="print", child_ids=[f["id"] for f in call.scope.children_of(
+        class_id=call.target["id"], status="active")])
+    return _pdf(call.registry.buddy_card(call.target["id"]))
 
 
 def _pdf(answer):
@@ -187,6 +206,17 @@ ROUTES = [
     route("class_contact_cards", "GET", "/api/classes/<id:class_id>/contact-cards",
           allow(ADMINS | {HEAD_TEACHER}, target="class"), class_contact_cards,
           "打印全班联系卡（PDF，须填写理由）", TAG, query=ReasonQuery, produces=(PDF,), audit=True),
+    route("basic_info_form", "GET", "/api/children/<id:child_id>/basic-info-form",
+          allow(ADMINS | TEACHERS, **_child), basic_info_form,
+          "打印留守儿童基本情况登记表（PDF，须填写理由）", TAG, query=ReasonQuery, produces=(PDF,),
+          audit=True),
+    route("class_basic_info_forms", "GET", "/api/classes/<id:class_id>/basic-info-forms",
+          allow(ADMINS | {HEAD_TEACHER}, target="class"), class_basic_info_forms,
+          "打印全班基本情况登记表（PDF，须填写理由）", TAG, query=ReasonQuery, produces=(PDF,),
+          audit=True),
+    route("buddy_cards", "GET", "/api/classes/<id:class_id>/buddy-cards",
+          allow(ADMINS | {HEAD_TEACHER}, target="class"), buddy_cards,
+          "打印手拉手好朋友结对登记卡（PDF）", TAG, produces=(PDF,), audit=True),
     route("transferred_out", "GET", "/api/schools/<id:school_id>/transferred-out",
           allow(ADMINS, target="school"), transferred_out, "已转出的儿童（只读记录）", TAG,
           response=views.Object, many=True, audit=True),

@@ -118,10 +118,17 @@ def schools(demo):
                  if s["code"] == school_spec.code]
         school = found[0] if found else demo.call("registry", "register_school", {
             "township_id": township["id"], "code": school_spec.code, "name": school_spec.name,
-            "address": "{}{}".format(township["name"], school_spec.name[-4:])})
+            "address": "{}{}".format(township["name"], school_spec.name[-4:]),
+            "enrolment": sum(_enrolment(school_spec, k) for k in school_spec.classes)})
         if not found:
             demo.created("schools")
         demo.schools[school_spec.code] = School(school_spec, school)
+
+
+def _enrolment(school_spec, klass):
+    """Pupils in a class (班级人数): left-behind children are about a third of them."""
+    grade, number = klass
+    return 32 + (grade * 7 + number * 3 + school_spec.seed) % 14
 
 
 def classes_and_staff(demo):
@@ -132,7 +139,8 @@ def classes_and_staff(demo):
         for grade, number in school.spec.classes:
             if (grade, number) not in existing:
                 existing[(grade, number)] = demo.call("registry", "create_class", {
-                    "school_id": school.id, "grade": grade, "number": number})
+                    "school_id": school.id, "grade": grade, "number": number,
+                    "enrolment": _enrolment(school.spec, (grade, number))})
                 demo.created("classes")
         school.classes = existing
         staff = {s["name"]: s for s in demo.call("registry", "list_staff", school.id)}
