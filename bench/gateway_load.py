@@ -8,8 +8,9 @@ RabbitMQ vhost on AMQP_URI, default the local broker), every service and the gat
 their own processes (python -m carekit.run), the demo county loaded through them; all
 removed on exit. Traffic goes to 127.0.0.1 only, bounded in count and time.
 
-Users: 3 in 4 are teachers (log in; then home list, a mentee's timeline, log a contact, over
-and over), 1 in 4 school admins (log in; children list of the school, coverage).
+Users: 3 in 4 are teachers (home list, a mentee's timeline, log a contact, over and over),
+1 in 4 school admins (children list of the school, coverage). Each phase, the users arrive
+and log in over 20 s (login p50/p99 from the first phase), then their day is measured.
  (a) county peak: --users users, each pausing 1 s between requests, for --peak-seconds:
      p50 / p99 per route (goal: p99 under 300 ms for every route);
  (b) saturation: --users users without pauses, for --saturation-seconds: requests/s through
@@ -129,11 +130,20 @@ class Recorder:
         return status, payload
 
 
-def teacher_day(port, username, recorder, stop_at, pause):
+def arrive(port, username, recorder, start_at, ramp):
+    """A user comes some time within the ramp, logs in, and waits for the measured window."""
+    import random
+    eventlet.sleep(random.random() * ramp)
     user = User(port)
     started = time.perf_counter()
     user.login(username)
     recorder.times["login"].append(time.perf_counter() - started)
+    eventlet.sleep(max(0, start_at - time.monotonic()))
+    return user
+
+
+def teacher_day(port, username, recorder, start_at, stop_at, pause, ramp):
+    user = arrive(port, username, recorder, start_at, ramp)
     while time.monotonic() < stop_at:
         status, payload = recorder.timed("home list", user, "GET", "/api/me/children")
         eventlet.sleep(pause)
@@ -149,17 +159,13 @@ def teacher_day(port, username, recorder, stop_at, pause):
             break
         recorder.timed("log a contact", user, "POST",
                        "/api/children/{}/care-records".format(child),
-                       {"kind": "talk", "occurred_at": datetime.now(timezone.utc).isoformat(
-                            timespec="seconds"),
-                        "notes": "课间谈心", "wellbeing": 4})
+                       {"kind": "talk", "notes": "课间谈心", "wellbeing": 4,
+                        "occurred_at": datetime.now(timezone.utc).isoformat(timespec="seconds")})
         eventlet.sleep(pause)
 
 
-def admin_day(port, username, school_id, recorder, stop_at, pause):
-    user = User(port)
-    started = time.perf_counter()
-    user.login(username)
-    recorder.times["login"].append(time.perf_counter() - started)
+def admin_day(port, username, school_id, recorder, start_at, stop_at, pause, ramp):
+    user = arrive(port, username, recorder, start_at, ramp)
     while time.monotonic() < stop_at:
         recorder.timed("children list", user, "GET",
                        "/api/children?school_id={}&limit=50".format(school_id))
@@ -255,20 +261,42 @@ def prepare(system, teachers_wanted):
     return teachers[:teachers_wanted], admins, child_ids
 
 
-def run_users(port, users, teachers, admins, seconds, pause):
+def run_users(port, users, teachers, admins, seconds, pause, ramp=20):
+    """Users arrive and log in over `ramp` seconds; then `seconds` of their day, measured.
+    Returns the recorder of the measured window and the logins."""
     recorder = Recorder()
-    stop_at = time.monotonic() + seconds
+    start_at = time.monotonic() + ramp + 2
+    stop_at = start_at + seconds
     pool = eventlet.GreenPool(users)
     teacher_count = users * 3 // 4
     for n in range(users):
         if n < teacher_count:
-            pool.spawn(teacher_day, port, teachers[n % len(teachers)], recorder, stop_at, pause)
+            pool.spawn(teacher_day, port, teachers[n % len(teachers)], recorder, start_at,
+                       stop_at, pause, ramp)
         else:
             username, school_id = admins[n % len(admins)]
-            pool.spawn(admin_day, port, username, school_id, recorder, stop_at, pause)
-        eventlet.sleep(pause / users if pause else 0)  # users arrive over the first pause
+            pool.spawn(admin_day, port, username, school_id, recorder, start_at, stop_at,
+                       pause, ramp)
     pool.waitall()
     return recorder
+
+
+def rpc_waits(port):
+    """From the gateway's own metrics: RPC calls and their mean wait, per service."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection.request("GET", "/metrics")
+    text = connection.getresponse().read().decode()
+    sums, counts = {}, {}
+    for line in text.splitlines():
+        for suffix, into in (("_sum", sums), ("_count", counts)):
+            prefix = "care_gateway_rpc_seconds" + suffix + '{service="'
+            if line.startswith(prefix):
+                service = line[len(prefix):].split('"')[0]
+                into[service] = float(line.rsplit(" ", 1)[1])
+    for service in sorted(counts):
+        if counts[service]:
+            print("  RPC to {:<12} {:>7.0f} calls, mean wait {:>6.1f} ms".format(
+                service, counts[service], sums[service] / counts[service] * 1000))
 
 
 def percentile(values, p):
@@ -317,12 +345,14 @@ def main():
         peak = run_users(system.port, args.users, teachers, admins, args.peak_seconds, 1.0)
         worst = report_latency(peak)
         print("  worst p99 (routes other than login): {:.0f} ms (goal < 300 ms)".format(worst))
+        rpc_waits(system.port)
 
         print("\n(b) saturation: {} users, no pause, {:.0f} s".format(args.users,
                                                                      args.saturation_seconds))
         saturated = run_users(system.port, args.users, teachers, admins,
                               args.saturation_seconds, 0)
         served = sum(len(t) for r, t in saturated.times.items() if r != "login")
+        rpc_waits(system.port)
         gateway_rate = served / args.saturation_seconds
         report_latency(saturated)
         bare_port = system.start_baseline(load_settings("gateway", system.env("gateway"))[
@@ -331,7 +361,7 @@ def main():
                         "http://127.0.0.1:{}/child/{}".format(bare_port, child_ids[0]), "60"],
                        check=True, env=system.env("bare"), stdout=subprocess.DEVNULL)
         bare = Recorder()
-        stop_at = time.monotonic() + args.saturation_seconds
+        stop_at = time.monotonic() + args.saturation_seconds  # its users need no login
         pool = eventlet.GreenPool(args.users)
         for _ in range(args.users):
             pool.spawn(bare_day, bare_port, child_ids, bare, stop_at)

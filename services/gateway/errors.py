@@ -8,43 +8,32 @@
 fits the case. Backend services raise carekit errors; they arrive as nameko RemoteErrors and
 are mapped here, with their codes and field errors kept.
 """
-import json
 import uuid
 
-from carekit.errors import flatten, parse_remote_error
+from carekit.errors import CareError, flatten, parse_remote_error
 
 # a backend's carekit error class -> HTTP status
 _REMOTE_STATUS = {"ValidationFailed": 422, "NotFound": 404, "Conflict": 409}
 
 
-class ApiError(Exception):
+class ApiError(CareError):
+    """A carekit error with what HTTP needs besides: a status, headers, a log reference."""
     status = 400
     code = "bad_request"
     message = "请求有误"
 
     def __init__(self, message=None, code=None, status=None, errors=None, headers=None,
                  reference=None, detail=None):
-        self.message = message or self.message
-        self.code = code or self.code
         self.status = status or self.status
-        self.errors = errors or []
         self.headers = headers or {}
         self.reference = reference
-        self.detail = detail or {}
-        super().__init__("{} {}: {}".format(self.status, self.code, self.message))
+        super().__init__(message=message, code=code, errors=errors, **(detail or {}))
 
     def body(self):
-        out = {"code": self.code, "message": self.message}
-        if self.errors:
-            out["errors"] = self.errors
+        out = self.to_dict()
         if self.reference:
             out["reference"] = self.reference
-        if self.detail:
-            out["detail"] = self.detail
         return out
-
-    def to_json(self):
-        return json.dumps(self.body(), ensure_ascii=False)
 
 
 class BadRequest(ApiError):

@@ -25,56 +25,45 @@ def _may_edit(call, record):
         raise errors.Forbidden(code="not_author", message="只能修改本人填写的记录")
 
 
-def log_care(call):
-    return call.activities.log_care_record(call.forward(child_id=call.target["id"],
-                                                        by_id=_author(call)))
+def _adder(method):
+    """Write about the child named in the path, as the logged-in person."""
+    def add(call):
+        return getattr(call.activities, method)(call.forward(child_id=call.target["id"],
+                                                             by_id=_author(call)))
+    return add
 
 
-def get_care(call):
-    if not call.query.get("with_history"):
-        return call.target
-    return call.activities.get_care_record({"id": call.target["id"], "with_history": True})
+def _getter(method):
+    def get(call):
+        if not call.query.get("with_history"):
+            return call.target
+        return getattr(call.activities, method)({"id": call.target["id"], "with_history": True})
+    return get
 
 
-def revise_care(call):
-    _may_edit(call, call.target)
-    return call.activities.revise_care_record(call.forward(
-        record_id=call.target["id"], edited_by=call.principal.actor_id))
+def _changer(method, id_field, actor_field):
+    """Revise or delete a record: its author or the school admin."""
+    def change(call):
+        _may_edit(call, call.target)
+        return getattr(call.activities, method)(call.forward(
+            **{id_field: call.target["id"], actor_field: call.principal.actor_id}))
+    return change
 
 
-def delete_care(call):
-    _may_edit(call, call.target)
-    return call.activities.delete_care_record(call.forward(
-        record_id=call.target["id"], deleted_by=call.principal.actor_id))
+log_care = _adder("log_care_record")
+get_care = _getter("get_care_record")
+revise_care = _changer("revise_care_record", "record_id", "edited_by")
+delete_care = _changer("delete_care_record", "record_id", "deleted_by")
+add_diary = _adder("add_diary_entry")
+get_diary = _getter("get_diary_entry")
+revise_diary = _changer("revise_diary_entry", "entry_id", "edited_by")
+delete_diary = _changer("delete_diary_entry", "entry_id", "deleted_by")
 
 
 def complete_follow_up(call):
     return call.activities.complete_follow_up({
         "record_id": call.target["id"], "action_id": call.path["action_id"],
         "done_by": call.principal.actor_id})
-
-
-def add_diary(call):
-    return call.activities.add_diary_entry(call.forward(child_id=call.target["id"],
-                                                        by_id=_author(call)))
-
-
-def get_diary(call):
-    if not call.query.get("with_history"):
-        return call.target
-    return call.activities.get_diary_entry({"id": call.target["id"], "with_history": True})
-
-
-def revise_diary(call):
-    _may_edit(call, call.target)
-    return call.activities.revise_diary_entry(call.forward(
-        entry_id=call.target["id"], edited_by=call.principal.actor_id))
-
-
-def delete_diary(call):
-    _may_edit(call, call.target)
-    return call.activities.delete_diary_entry(call.forward(
-        entry_id=call.target["id"], deleted_by=call.principal.actor_id))
 
 
 def timeline(call):

@@ -17,14 +17,19 @@ SUMMARY_FIELDS = ("id", "name", "gender", "birth_date", "school_id", "class_id",
 
 def _files_in_reach(call):
     """The files a teacher or volunteer reaches, without a school or class named: the
-    classes they head or teach and their mentees or entrusted children, asked for at once."""
+    classes they head or teach, and their mentees or entrusted children, found in their
+    school's list (both lists shared by everyone for a few seconds: Scope.children_of)."""
     reach = call.scope.reach()
     files = {}
     for class_id in sorted(reach.class_ids):
         files.update((f["id"], f) for f in call.scope.children_of(class_id=class_id))
-    others = sorted(reach.child_ids - set(files))
-    replies = call.registry.gather_settled("get_child", [(c,) for c in others])
-    for child_id, reply in zip(others, replies):
+    others = reach.child_ids - set(files)
+    if others and call.principal.school_id:
+        school = {f["id"]: f for f in call.scope.children_of(school_id=call.principal.school_id)}
+        files.update((c, school[c]) for c in others if c in school)
+    missing = sorted(reach.child_ids - set(files))
+    for child_id, reply in zip(missing, call.registry.gather_settled(
+            "get_child", [(c,) for c in missing])):
         if not isinstance(reply, Exception):  # a pairing may outlive the file's visibility
             files[child_id] = reply
     return call.scope.filter_children(list(files.values()))
