@@ -86,6 +86,7 @@ class SettingsSchema(Schema):
                                                    validate=validate.Range(min=1, max=10000))
     GATEWAY_MAX_BODY_KB = fields.Integer(load_default=1024, validate=validate.Range(min=1, max=65536))
     GATEWAY_MAX_UPLOAD_MB = fields.Integer(load_default=8, validate=validate.Range(min=1, max=512))
+    GATEWAY_MAX_WORKERS = fields.Integer(load_default=40, validate=validate.Range(min=1, max=500))
     GATEWAY_RPC_TIMEOUT_SECONDS = fields.Float(load_default=15,
                                                validate=validate.Range(min=0.1, max=300))
 
@@ -124,7 +125,9 @@ def load_settings(service_name, environ=None):
     if not settings["MONGO_DATABASE"]:
         settings["MONGO_DATABASE"] = "care_{}".format(service_name)
     settings["SERVICE_NAME"] = service_name
-    settings["max_workers"] = settings["MAX_WORKERS"]
+    # the gateway's workers mostly wait on other services' RPC replies: it runs more of them
+    settings["max_workers"] = settings["GATEWAY_MAX_WORKERS"] if service_name == "gateway" \
+        else settings["MAX_WORKERS"]
     return settings
 
 
