@@ -41,12 +41,14 @@ class Sink:
 
     def reset(self):
         self.count = 0
+        self.runs = Counter()   # thing id -> handler runs (a duplicate run shows as 2)
         self.last_write = None  # time.time() right after the last business write returned
 
-    def record(self):
+    def record(self, thing_id):
         now = time.time()
         with self.lock:
             self.count += 1
+            self.runs[thing_id] += 1
             self.last_write = now
 
 
@@ -83,7 +85,7 @@ class BenchSink(CareService):
     def on_recorded(self, event):
         business_write(self.db, event.data["thing_id"], event.data["label"], event.data["n"],
                        event.time)
-        SINKS["kit"].record()
+        SINKS["kit"].record(event.data["thing_id"])
 
 
 # -- (b) naive nameko: plain event_handler, no ledger, no outbox ----------------------------
@@ -95,7 +97,7 @@ class NaiveSink:
     def on_recorded(self, payload):
         business_write(self.db, payload["thing_id"], payload["label"], payload["n"],
                        datetime.fromisoformat(payload["time"]))
-        SINKS["naive"].record()
+        SINKS["naive"].record(payload["thing_id"])
 
 
 # -- MongoDB round trips ------------------------------------------------------------------------

@@ -10,7 +10,10 @@ One run pushes N events through each of
  (b) naive: the same command insert, then nameko's standalone event_dispatcher (per-message
             confirms) -> plain nameko event_handler -> the same business write;
  (c) raw:   kombu publish with per-message confirms, persistent, -> consume + ack; no database;
-and, to read the others against, (d) the MongoDB server's small-write rate from one client.
+and, to read the others against, (d) the MongoDB server's small-write rate from one client;
+ (e) kit with replicas: (a) with three publisher containers (three relays; commands spread
+            over them) and three competing subscriber containers; checks every effect happened
+            exactly once (handler runs per event, not a deduplicated counter).
 Commands are driven in-process by --concurrency greenthreads (as many RPC workers would), not
 over RPC, whose own round trips would dominate the figures.
 
@@ -198,34 +201,42 @@ def measure_round_trips(phase, result):
     result.docs_written = ROUND_TRIPS.docs.pop(phase, Counter())
 
 
-# -- (a) the kit ------------------------------------------------------------------------------------
-def run_kit(args, infra, cleanup):
-    result = Result("kit")
-    pub_cfg = infra.config("registry", "kitpub", SUBSCRIBER_MODULES=H.__name__)
-    sink_cfg = infra.config("pairing", "kitsink")
+# -- (a) the kit, and (e) the kit with replicas -------------------------------------------------
+def run_kit(args, infra, cleanup, replicas=1, name="kit"):
+    """`replicas` publisher containers (each with its relay; commands spread over them) and
+    as many competing subscriber containers, all on one database each side."""
+    result = Result(name)
+    pub_cfg = infra.config("registry", name + "pub", SUBSCRIBER_MODULES=H.__name__)
+    sink_cfg = infra.config("pairing", name + "sink")
     result.db_roles = {pub_cfg["MONGO_DATABASE"]: "publisher", sink_cfg["MONGO_DATABASE"]: "subscriber"}
-    sink, stop_sink = start_container(cleanup, H.BenchSink, sink_cfg)
-    source, stop_source = start_container(cleanup, H.BenchSource, pub_cfg)
-    relay_ext = next(d for d in source.dependencies if isinstance(d, Outbox)).relay
-    wait_until(lambda: relay_ext.relay is not None, 10, "the relay to start")
+    stops, runners = [], []
+    for _ in range(replicas):
+        stops.append(start_container(cleanup, H.BenchSink, sink_cfg)[1])
+        source, stop_source = start_container(cleanup, H.BenchSource, pub_cfg)
+        stops.append(stop_source)
+        runner = next(d for d in source.dependencies if isinstance(d, Outbox)).relay_runner
+        wait_until(lambda: runner.relay is not None, 10, "the relay to start")
+        runners.append(runner)
 
     batches = []
-    original_publish = relay_ext.relay.publish
+    for runner in runners:
+        original_publish = runner.relay._publish
 
-    def publish(envelopes):  # observe batch sizes; the relay itself is untouched
-        if envelopes:
-            batches.append(len(envelopes))
-        return original_publish(envelopes)
-    relay_ext.relay.publish = publish
+        def publish(envelopes, original_publish=original_publish):
+            if envelopes:  # observe batch sizes; the relay itself is untouched
+                batches.append(len(envelopes))
+            return original_publish(envelopes)
+        runner.relay._publish = publish
 
-    database = relay_ext.database  # the publisher container's own client and database
     watch = infra.probe_client[pub_cfg["MONGO_DATABASE"]]
     watch_sink = infra.probe_client[sink_cfg["MONGO_DATABASE"]]
 
     def command_for(prefix):
         def command(i):
             thing_id = "{}-{}".format(prefix, i)
-            recorder = EventRecorder(H.SOURCE, database, str(uuid.uuid4()), wake=relay_ext.wake)
+            runner = runners[i % len(runners)]  # as the broker spreads RPC calls
+            recorder = EventRecorder(H.SOURCE, runner.database, str(uuid.uuid4()),
+                                     notify=runner.notify)
             event = recorder.event(H.EVENT, {"thing_id": thing_id, "label": LABEL, "n": i},
                                    subject=thing_id)
             recorder.insert("things", {"_id": thing_id, "label": LABEL, "n": i,
@@ -249,10 +260,10 @@ def run_kit(args, infra, cleanup):
     drive(command_for("a"), args.events, args.concurrency)
     result.command_seconds = time.time() - t0
     try:
-        wait_until(lambda: H.SINKS["kit"].count >= args.events, timeout, "kit handlers")
+        wait_until(lambda: len(H.SINKS["kit"].runs) >= args.events, timeout, "kit handlers")
         result.events = args.events
         result.seconds = H.SINKS["kit"].last_write - t0
-        # the relay marks sent and the ledger marks done after the business write: count them
+        # the relay logs and the ledger marks done after the business write: count them
         wait_until(lambda: settled(args.warmup + args.events), 30, "kit to settle", 0.1)
     except Incomplete as exc:
         result.note = str(exc)
@@ -263,10 +274,11 @@ def run_kit(args, infra, cleanup):
     measure_round_trips("kit", result)
     result.batches = list(batches)
     result.latencies = latencies_ms(watch_sink, "a")
+    result.runs = Counter(H.SINKS["kit"].runs)
 
     # The same pipeline at a modest fixed rate: latency without a backlog, and what the
     # per-batch costs come to when batches are small.
-    if args.paced_events and not result.note:
+    if args.paced_events and not result.note and replicas == 1:
         paced = result.paced = Result("kit-paced")
         paced.db_roles = result.db_roles
         del batches[:]
@@ -300,8 +312,8 @@ def run_kit(args, infra, cleanup):
         measure_round_trips("kit-paced", paced)
         paced.batches = list(batches)
         paced.latencies = latencies_ms(watch_sink, "p")
-    cleanup.pop(stop_source)
-    cleanup.pop(stop_sink)
+    for stop in stops:
+        cleanup.pop(stop)
     return result
 
 
@@ -572,7 +584,17 @@ def print_latency(label, latencies):
                   max(latencies), len(latencies)))
 
 
-def report(args, infra, kit, naive, raw, calib):
+def print_exactly_once(result, events):
+    runs = result.runs
+    twice = sum(1 for n in runs.values() if n > 1)
+    print("  handler runs: {} for {} events ({} distinct handled, {} run more than once, "
+          "{} never) -> {}".format(sum(runs.values()), events, len(runs), twice,
+                                  events - len(runs),
+                                  "each effect exactly once" if twice == 0
+                                  and len(runs) == events else "NOT EXACTLY ONCE"))
+
+
+def report(args, infra, kit, naive, raw, calib, replicated=None):
     print()
     print("=" * 78)
     print("event throughput: {} events per pipeline, {} producer greenthreads, warm-up {}"
@@ -583,17 +605,30 @@ def report(args, infra, kit, naive, raw, calib):
     print("(a) kit   (outbox -> relay -> subscribe + ledger): " + fmt_rate(kit))
     print("(b) naive (insert + event_dispatcher -> event_handler): " + fmt_rate(naive))
     print("(c) raw kombu (confirmed, persistent, no database):   " + fmt_rate(raw))
-    print("ratios: a/b = {:.2f}   a/c = {:.2f}   (b/c = {:.2f})".format(
-        kit.rate / naive.rate, kit.rate / raw.rate, naive.rate / raw.rate))
+    if replicated:
+        print("(e) kit, 3 relays + 3 subscriber replicas:         " + fmt_rate(replicated))
+    print("ratios: a/b = {:.2f}   a/c = {:.2f}   (b/c = {:.2f}){}".format(
+        kit.rate / naive.rate, kit.rate / raw.rate, naive.rate / raw.rate,
+        "   e/b = {:.2f}   e/a = {:.2f}".format(replicated.rate / naive.rate,
+                                                replicated.rate / kit.rate)
+        if replicated else ""))
     print_latency("(a) saturated", kit.latencies)
     if kit.paced:
         print_latency("(a) paced {:.0f}/s".format(args.paced_rate), kit.paced.latencies)
     print_latency("(b) saturated", naive.latencies)
     print()
-    print("(a) kit, from first command to last handler write, then until marked sent/done:")
+    print("(a) kit, from first command to last handler write, then until logged/done:")
     print_round_trips(kit, args.events)
     print_batches(kit.batches)
+    print_exactly_once(kit, args.events)
     print_cpu(kit)
+    if replicated:
+        print()
+        print("(e) kit with 3 relays and 3 subscriber replicas:")
+        print_round_trips(replicated, args.events)
+        print_batches(replicated.batches)
+        print_exactly_once(replicated, args.events)
+        print_cpu(replicated)
     if kit.paced:
         print()
         print("(a) kit paced at {:.0f} commands/s ({} events{}):".format(
@@ -641,6 +676,8 @@ def main(argv=None):
                         help="then this many kit commands at --paced-rate (0: skip)")
     parser.add_argument("--paced-rate", type=float, default=100.0,
                         help="commands/s for the paced kit latency run")
+    parser.add_argument("--no-replicas", dest="replicas", action="store_false",
+                        help="skip (e), the kit with 3 relays and 3 subscriber replicas")
     args = parser.parse_args(argv)
     args.load_before = " ".join(open("/proc/loadavg").read().split()[:3])
     logs.configure(os.environ.get("LOG_LEVEL", "WARNING"))
@@ -655,6 +692,11 @@ def main(argv=None):
         print("(a) kit ...", flush=True)
         kit = run_kit(args, infra, cleanup)
         print("    {:.0f} events/s".format(kit.rate), flush=True)
+        replicated = None
+        if args.replicas:
+            print("(e) kit with 3 relays and 3 subscriber replicas ...", flush=True)
+            replicated = run_kit(args, infra, cleanup, replicas=3, name="kit3")
+            print("    {:.0f} events/s".format(replicated.rate), flush=True)
         print("(b) naive nameko ...", flush=True)
         naive = run_naive(args, infra, cleanup)
         print("    {:.0f} events/s".format(naive.rate), flush=True)
@@ -664,7 +706,7 @@ def main(argv=None):
         print("(d) MongoDB server alone ...", flush=True)
         calib = [run_calibration(args, infra, cleanup, 1),
                  run_calibration(args, infra, cleanup, args.concurrency)]
-        report(args, infra, kit, naive, raw, calib)
+        report(args, infra, kit, naive, raw, calib, replicated)
     except KeyboardInterrupt:
         print("\ninterrupted: cleaning up", file=sys.stderr)
         return 130

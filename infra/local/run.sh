@@ -6,27 +6,27 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash infra/local/bootstrap.sh
 mkdir -p .run/logs .run/mongo
-export PYTHONUNBUFFERED=1
+export PYTHONUNBUFFERED=1 CARE_ENV=${CARE_ENV:-development}
 export AMQP_URI=${AMQP_URI:-amqp://guest:guest@127.0.0.1:5672//}
 export GATEWAY_PORT=${GATEWAY_PORT:-8000}
 # plain http on this machine: the session cookie cannot be Secure here (compose keeps it so)
 export GATEWAY_COOKIE_SECURE=${GATEWAY_COOKIE_SECURE:-false}
-pids=()
-cleanup() {
-  trap - INT TERM EXIT
-  echo; echo "stopping..."
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-}
-trap cleanup INT TERM EXIT
-
+programs=()
 if [ -z "${MONGO_URI:-}" ]; then
   port=${MONGO_PORT:-27017}
-  .venv-nx/bin/nx-27017 --host 127.0.0.1 -p "$port" --data-dir .run/mongo \
-    --pid-file .run/nx-27017.pid --log-file .run/logs/nx-27017.log >/dev/null 2>&1 &
-  pids+=($!)
+  programs+=("mongo=.venv-nx/bin/nx-27017 --host 127.0.0.1 -p $port --data-dir .run/mongo \
+--pid-file .run/nx-27017.pid --log-file .run/logs/nx-27017.log")
   export MONGO_URI="mongodb://127.0.0.1:$port/"
 fi
+services=(registry pairing activities notifications reporting gateway)
+for service in "${services[@]}"; do programs+=("$service=.venv/bin/python -m carekit.run $service"); done
+# The supervisor restarts a process that dies (with backoff) while the others keep serving;
+# Ctrl-C (or SIGTERM) stops them all.
+.venv/bin/python -m carekit.supervisor --logs .run/logs "${programs[@]}" &
+supervisor=$!
+stop() { trap - INT TERM; echo; echo "stopping..."; kill -TERM "$supervisor" 2>/dev/null || true
+  wait "$supervisor" 2>/dev/null || true; exit 0; }
+trap stop INT TERM
 .venv/bin/python - <<'PY'
 import os, time, pymongo
 client = pymongo.MongoClient(os.environ["MONGO_URI"], serverSelectionTimeoutMS=500)
@@ -39,15 +39,11 @@ else:
     raise SystemExit("MongoDB did not answer at " + os.environ["MONGO_URI"])
 PY
 .venv/bin/python -m carekit.events.topology >/dev/null
-
-services=(registry pairing activities notifications reporting gateway)
-for service in "${services[@]}"; do
-  .venv/bin/python -m carekit.run "$service" >".run/logs/$service.log" 2>&1 &
-  pids+=($!)
-done
 .venv/bin/python -m carekit.waitup "http://127.0.0.1:$GATEWAY_PORT/health" 90
 echo "demo county (loaded once; a second run adds nothing):"
 .venv/bin/python -m gateway.demo || echo "demo county: failed (see above)"
+echo "reminders:"
+.venv/bin/python -m notifications.demo || echo "reminders: failed (see above)"
 cat <<INFO
 
 care-network is running
@@ -66,5 +62,4 @@ care-network is running
   first admin   .venv/bin/python -m gateway.cli create-admin --username NAME --county-code CODE
 Ctrl-C stops everything.
 INFO
-wait -n "${pids[@]}" || true
-echo "a process exited; see .run/logs/"
+wait "$supervisor"

@@ -52,6 +52,9 @@ import urllib.request
 DEFAULT_SERVICES = ("registry", "pairing", "activities", "notifications", "reporting", "gateway")
 DEFAULT_BUREAUS = ("minzheng", "fulian", "gongan", "weijian")
 RPC_CALLERS = ("gateway",)            # may call any service's RPC
+# The one backend-to-backend RPC: notifications asks the registry for a recipient's contact
+# details at send time (events never carry them; the registry audits each reveal).
+RPC_GRANTS = {"notifications": ("registry.notification_contacts",)}
 PUBLIC_EXCHANGE = "care.public"       # the de-identified stream for other bureaus (DESIGN §4.4)
 PUBLIC_STREAM_PUBLISHERS = ()         # services allowed to publish to it; none is built yet
 USER_PREFIX = "care-"
@@ -103,8 +106,10 @@ def service_permissions(service, subscriptions=()):
         configure.append(re.escape(PUBLIC_EXCHANGE))
         write.append(re.escape(PUBLIC_EXCHANGE))
     own_rpc_keys = "^(" + own + r"\.(\*|[A-Za-z0-9_]+)|" + UUID + ")$"
+    granted = "".join("|" + re.escape(key) for key in RPC_GRANTS.get(service, ()))
     rpc_topic = {"exchange": "nameko-rpc",
-                 "write": ".*" if service in RPC_CALLERS else own_rpc_keys,
+                 "write": ".*" if service in RPC_CALLERS else own_rpc_keys.replace(
+                     "|" + UUID, granted + "|" + UUID),
                  "read": own_rpc_keys}
     topics = [rpc_topic, {"exchange": service + ".events", "write": ".*", "read": ".*"}]
     topics.append({"exchange": service + ".replay", "write": ".*", "read": ".*"})

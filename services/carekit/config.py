@@ -31,13 +31,27 @@ def _uri_with_scheme(*schemes):
     return check
 
 
-def _delays(value):
-    try:
-        delays = [int(part) for part in value.split(",") if part.strip()]
-    except ValueError:
-        raise ValidationError("must be comma-separated milliseconds, e.g. 1000,5000,30000")
-    if not delays or any(d <= 0 for d in delays):
-        raise ValidationError("must list at least one positive delay in milliseconds")
+def _positive_list(cast, unit, example):
+    """A validator of comma-separated positive delays (`cast` each, in `unit`)."""
+    def check(value):
+        try:
+            delays = [cast(part) for part in value.split(",") if part.strip()]
+        except ValueError:
+            raise ValidationError("must be comma-separated {}, e.g. {}".format(unit, example))
+        if not delays or any(d <= 0 for d in delays):
+            raise ValidationError("must list at least one positive delay in {}".format(unit))
+    return check
+
+
+_delays = _positive_list(int, "milliseconds", "1000,5000,30000")
+_seconds_list = _positive_list(float, "seconds", "60,300,1800")
+
+
+class _Optional(fields.String):
+    """A setting that may be left empty (compose passes `${VAR:-}` as ""): empty is None."""
+
+    def deserialize(self, value, attr=None, data=None, **kwargs):
+        return super().deserialize(None if value == "" else value, attr, data, **kwargs)
 
 
 class SettingsSchema(Schema):
@@ -72,6 +86,21 @@ class SettingsSchema(Schema):
                                     validate=validate.OneOf(["declare", "provisioned"]))
     OUTBOX_MAX_ATTEMPTS = fields.Integer(load_default=10, validate=validate.Range(min=1, max=1000))
     LEDGER_RETENTION_DAYS = fields.Float(load_default=30, validate=validate.Range(min=1, max=3650))
+    # notifications: timers, delivery retries and channels (services/notifications/README.md)
+    NOTIFY_TICK_SECONDS = fields.Float(load_default=30.0,
+                                       validate=validate.Range(min=0.05, max=3600))
+    NOTIFY_RETRY_SECONDS = fields.String(load_default="60,300,1800", validate=_seconds_list)
+    SMTP_HOST = _Optional(load_default=None, allow_none=True)
+    SMTP_PORT = fields.Integer(load_default=25, validate=validate.Range(min=1, max=65535))
+    SMTP_SENDER = fields.Email(load_default="care-network@localhost.localdomain")
+    SMTP_USER = _Optional(load_default=None, allow_none=True)
+    SMTP_PASSWORD = _Optional(load_default=None, allow_none=True)
+    SMTP_STARTTLS = fields.Boolean(load_default=False)
+    SMS_PROVIDER = fields.String(load_default="log", validate=validate.OneOf(["log", "http"]))
+    SMS_HTTP_URL = _Optional(load_default=None, allow_none=True,
+                             validate=_uri_with_scheme("http", "https"))
+    SMS_HTTP_TOKEN = _Optional(load_default=None, allow_none=True)
+    SMS_SIGN = fields.String(load_default="关爱留守儿童", validate=validate.Length(min=1, max=20))
     # the gateway's sessions, tokens, login protection and request bounds (services/gateway)
     GATEWAY_SESSION_HOURS = fields.Float(load_default=12, validate=validate.Range(min=0.01, max=168))
     GATEWAY_SESSION_IDLE_MINUTES = fields.Float(load_default=120,
@@ -122,6 +151,9 @@ def load_settings(service_name, environ=None):
     if settings["PII_ENCRYPTION_KEY"] is None and service_name in PII_HOLDERS:
         raise ConfigError("invalid configuration for {}: PII_ENCRYPTION_KEY: required when "
                           "CARE_ENV=production".format(service_name))
+    if settings["SMS_PROVIDER"] == "http" and not settings["SMS_HTTP_URL"]:
+        raise ConfigError("invalid configuration for {}: SMS_HTTP_URL: required when "
+                          "SMS_PROVIDER=http".format(service_name))
     if not settings["MONGO_DATABASE"]:
         settings["MONGO_DATABASE"] = "care_{}".format(service_name)
     settings["SERVICE_NAME"] = service_name

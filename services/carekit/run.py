@@ -8,6 +8,7 @@ import eventlet
 eventlet.monkey_patch()  # noqa: E402  (must precede every other import)
 
 import importlib  # noqa: E402
+import os  # noqa: E402
 import signal  # noqa: E402
 import sys  # noqa: E402
 
@@ -46,27 +47,51 @@ def main(argv=None):
         config["WEB_SERVER_ADDRESS"] = "0.0.0.0:{}".format(config["GATEWAY_PORT"])
     runner = ServiceRunner(config)
     runner.add_service(cls)
+    serve(runner, config["STOP_GRACE_SECONDS"], log,
+          on_started=lambda: log.info("service_started", service=argv[0],
+                                      database=config["MONGO_DATABASE"]))
+    return 0
+
+
+def serve(runner, grace_seconds, log, on_started=None):
+    """Start `runner` and run until SIGTERM or SIGINT; then stop gracefully (running workers
+    finish their work), but never wait longer than `grace_seconds`. A signal that arrives
+    while the service is still starting stops it as soon as it has started (nameko cannot
+    stop a container half-way through its start); a second one then exits at once."""
+    state = {"started": False, "stopping": False}
+
+    def stop_within_grace():
+        stopper = eventlet.spawn(runner.stop)
+        try:
+            with eventlet.Timeout(grace_seconds):
+                stopper.wait()
+        except eventlet.Timeout:
+            log.warning("stop_grace_expired_killing", seconds=grace_seconds)
+            runner.kill()
 
     def shutdown(signum, frame):
-        def stop_within_grace():
-            stopper = eventlet.spawn(runner.stop)
-            try:
-                with eventlet.Timeout(config["STOP_GRACE_SECONDS"]):
-                    stopper.wait()
-            except eventlet.Timeout:
-                log.warning("stop_grace_expired_killing", seconds=config["STOP_GRACE_SECONDS"])
-                runner.kill()
-        eventlet.spawn_n(stop_within_grace)
+        if state["stopping"]:
+            if not state["started"]:
+                log.warning("stopped_while_starting")
+                os._exit(1)
+            return
+        state["stopping"] = True
+        if state["started"]:
+            eventlet.spawn_n(stop_within_grace)
 
     signal.signal(signal.SIGTERM, shutdown)
     signal.signal(signal.SIGINT, shutdown)
     runner.start()
-    log.info("service_started", service=argv[0], database=config["MONGO_DATABASE"])
+    state["started"] = True
+    if state["stopping"]:
+        eventlet.spawn_n(stop_within_grace)
+    elif on_started:
+        on_started()
     runnlet = eventlet.spawn(runner.wait)
     while True:
         try:
             runnlet.wait()
-            return 0
+            return
         except OSError:
             continue
 

@@ -1,6 +1,234 @@
-"""The notifications service (see DESIGN.md §3). Not built yet: it starts, connects and answers health."""
+"""The notifications service: reminders that keep any child from being forgotten.
+
+Thin: event handlers feed the projections, two timers sweep (decide what fell due) and
+dispatch (deliver it), RPCs validate their argument and call the domain. See README.md.
+"""
+from nameko.rpc import RpcProxy, rpc
+
+import carekit.contracts.activities  # noqa: F401  (the events our handlers validate)
+import carekit.contracts.notifications  # noqa: F401
+import carekit.contracts.pairing  # noqa: F401
+import carekit.contracts.registry  # noqa: F401
+from carekit.errors import load_or_raise
+from carekit.events.handler import subscribe
+from carekit.events.outbox import Outbox
+from carekit.mongo import Database
 from carekit.service import CareService
+from notifications import projection, queries, schemas, settings, sweep
+from notifications import storage as st
+from notifications.clock import Clock
+from notifications.delivery import Dispatcher
+from notifications.wiring import ActingService, Delivery, contact_book, tick
+
+
+# What each handler's read model lives in (carekit.events.rebuild drops and replays them);
+# the agenda and everything people set are not rebuilt from events.
+SCHOOL_OWNS, CLASS_OWNS, STAFF_OWNS = (st.SCHOOLS,), (st.CLASSES,), (st.STAFF,)
+VOLUNTEER_OWNS, CHILD_OWNS, PAIRING_OWNS = (st.VOLUNTEERS,), (st.CHILDREN,), (st.PAIRINGS,)
+VISIT_OWNS = (st.CARE_RECORDS, st.FOLLOW_UPS, st.CHILDREN)
+DIARY_OWNS, ACTIVITY_OWNS = (st.DIARY, st.CHILDREN), (st.ACTIVITIES,)
+
+
+def _load(schema, payload):
+    return load_or_raise(schema, payload if payload is not None else {})
 
 
 class NotificationsService(CareService):
     name = "notifications"
+    db = Database(indexes=st.INDEXES)
+    outbox = Outbox(carriers=st.CARRIERS)
+    clock = Clock()
+    delivery = Delivery()
+    acting = ActingService()
+    registry = RpcProxy("registry")  # contact details at send time, nothing else
+
+    # -- timers ----------------------------------------------------------------------------------
+    @tick
+    def sweep_due(self):
+        return sweep.run(self.db, self.clock.now())
+
+    @tick
+    def deliver_due(self):
+        dispatcher = Dispatcher(self.db, self.outbox, self.delivery.channels,
+                                contact_book(self.registry), self.delivery.retry_seconds)
+        return dispatcher.run(self.clock.now())
+
+    # -- inbox -----------------------------------------------------------------------------------
+    @rpc
+    def inbox(self, payload):
+        return queries.inbox(self.db, _load(schemas.InboxQuery(), payload))
+
+    @rpc
+    def unread_count(self, payload):
+        return queries.unread_count(self.db, _load(schemas.RecipientInput(), payload))
+
+    @rpc
+    def mark_read(self, payload):
+        return queries.mark_read(self.db, _load(schemas.MarkRead(), payload))
+
+    @rpc
+    def delivery_log(self, payload):
+        return queries.delivery_log(self.db, _load(schemas.DeliveryLogQuery(), payload))
+
+    # -- settings ----------------------------------------------------------------------------------
+    @rpc
+    def get_preferences(self, payload):
+        return settings.get_preferences(self.db, _load(schemas.RecipientInput(), payload))
+
+    @rpc
+    def set_preferences(self, payload):
+        return settings.set_preferences(self.db, _load(schemas.PreferencesInput(), payload))
+
+    @rpc
+    def get_county_rules(self, payload):
+        return settings.get_county_rules(self.db,
+                                         _load(schemas.CountyInput(), payload)["county_id"])
+
+    @rpc
+    def set_county_rules(self, payload):
+        return settings.set_county_rules(self.db, _load(schemas.CountyRulesInput(), payload))
+
+    @rpc
+    def set_county_template(self, payload):
+        return settings.set_county_template(self.db,
+                                            _load(schemas.CountyTemplateInput(), payload))
+
+    @rpc
+    def preview_template(self, payload):
+        return settings.preview_template(self.db, _load(schemas.TemplatePreview(), payload))
+
+    @rpc
+    def set_parent_summary(self, payload):
+        return settings.set_parent_summary(self.db, _load(schemas.ParentSummaryInput(), payload),
+                                           self.clock.now())
+
+    # -- registry ----------------------------------------------------------------------------------
+    @subscribe("registry", "SchoolRegistered", owns=SCHOOL_OWNS)
+    def on_school_registered(self, event):
+        projection.school(self.db, event.data)
+
+    @subscribe("registry", "SchoolUpdated", owns=SCHOOL_OWNS)
+    def on_school_updated(self, event):
+        projection.school(self.db, event.data)
+
+    @subscribe("registry", "ClassCreated", owns=CLASS_OWNS)
+    def on_class_created(self, event):
+        projection.klass(self.db, event.data)
+
+    @subscribe("registry", "ClassUpdated", owns=CLASS_OWNS)
+    def on_class_updated(self, event):
+        projection.klass(self.db, event.data)
+
+    @subscribe("registry", "StaffRegistered", owns=STAFF_OWNS)
+    def on_staff_registered(self, event):
+        projection.staff(self.db, event.data)
+
+    @subscribe("registry", "StaffUpdated", owns=STAFF_OWNS)
+    def on_staff_updated(self, event):
+        projection.staff(self.db, event.data)
+
+    @subscribe("registry", "StaffLeft", owns=STAFF_OWNS)
+    def on_staff_left(self, event):
+        projection.staff(self.db, event.data)
+
+    @subscribe("registry", "VolunteerRegistered", owns=VOLUNTEER_OWNS)
+    def on_volunteer_registered(self, event):
+        projection.volunteer(self.db, event.data)
+
+    @subscribe("registry", "VolunteerLeft", owns=VOLUNTEER_OWNS)
+    def on_volunteer_left(self, event):
+        projection.volunteer(self.db, event.data)
+
+    @subscribe("registry", "ChildRegistered", owns=CHILD_OWNS)
+    def on_child_registered(self, event):
+        projection.child(self.db, event.data, registered_on=event.data["registered_on"])
+
+    @subscribe("registry", "ChildUpdated", owns=CHILD_OWNS)
+    def on_child_updated(self, event):
+        projection.child(self.db, event.data)
+
+    @subscribe("registry", "ChildStatusChanged", owns=CHILD_OWNS)
+    def on_child_status_changed(self, event):
+        projection.child(self.db, event.data, status_since=event.data["effective_date"])
+
+    @subscribe("registry", "ChildTransferred", owns=CHILD_OWNS)
+    def on_child_transferred(self, event):
+        projection.child(self.db, event.data)
+
+    # -- pairing -----------------------------------------------------------------------------------
+    @subscribe("pairing", "MentorAssigned", owns=PAIRING_OWNS)
+    def on_mentor_assigned(self, event):
+        d = event.data
+        projection.pairing_started(self.db, d, "mentor", d["teacher_id"], d.get("teacher_name"))
+
+    @subscribe("pairing", "MentorReleased", owns=PAIRING_OWNS)
+    def on_mentor_released(self, event):
+        d = event.data
+        projection.pairing_ended(self.db, d, "mentor", d["teacher_id"], d.get("teacher_name"))
+
+    @subscribe("pairing", "BuddyPaired", owns=PAIRING_OWNS)
+    def on_buddy_paired(self, event):
+        d = event.data
+        projection.pairing_started(self.db, d, "buddy", d.get("buddy_child_id"), d["buddy_name"])
+
+    @subscribe("pairing", "BuddyUnpaired", owns=PAIRING_OWNS)
+    def on_buddy_unpaired(self, event):
+        d = event.data
+        projection.pairing_ended(self.db, d, "buddy", d.get("buddy_child_id"), d["buddy_name"])
+
+    @subscribe("pairing", "ProxyParentAssigned", owns=PAIRING_OWNS)
+    def on_proxy_parent_assigned(self, event):
+        d = event.data
+        projection.pairing_started(self.db, d, "proxy_parent", d["volunteer_id"],
+                                   d.get("volunteer_name"))
+
+    @subscribe("pairing", "ProxyParentReleased", owns=PAIRING_OWNS)
+    def on_proxy_parent_released(self, event):
+        d = event.data
+        projection.pairing_ended(self.db, d, "proxy_parent", d["volunteer_id"],
+                                 d.get("volunteer_name"))
+
+    @subscribe("pairing", "PairingEnded", owns=PAIRING_OWNS)
+    def on_pairing_ended(self, event):
+        d = event.data
+        projection.pairing_ended(self.db, d, d["kind"], d.get("partner_id"),
+                                 d.get("partner_name"), needs_repairing=d["needs_repairing"])
+
+    # -- activities --------------------------------------------------------------------------------
+    @subscribe("activities", "VisitLogged", owns=VISIT_OWNS)
+    def on_visit_logged(self, event):
+        projection.care_record(self.db, event.data)
+
+    @subscribe("activities", "VisitRevised", owns=VISIT_OWNS)
+    def on_visit_revised(self, event):
+        projection.care_record(self.db, event.data)
+
+    @subscribe("activities", "VisitDeleted", owns=VISIT_OWNS)
+    def on_visit_deleted(self, event):
+        projection.care_record(self.db, event.data, deleted=True)
+
+    @subscribe("activities", "DiaryEntryAdded", owns=DIARY_OWNS)
+    def on_diary_entry_added(self, event):
+        projection.diary_entry(self.db, event.data, 1)
+
+    @subscribe("activities", "DiaryEntryRevised", owns=DIARY_OWNS)
+    def on_diary_entry_revised(self, event):
+        projection.diary_entry(self.db, event.data, event.data["revision"])
+
+    @subscribe("activities", "DiaryEntryDeleted", owns=DIARY_OWNS)
+    def on_diary_entry_deleted(self, event):
+        projection.diary_entry(self.db, event.data,
+                               event.data.get("revision") or projection.NEVER_REVISED,
+                               deleted=True)
+
+    @subscribe("activities", "ActivityScheduled", owns=ACTIVITY_OWNS)
+    def on_activity_scheduled(self, event):
+        projection.activity(self.db, event.data, "scheduled")
+
+    @subscribe("activities", "ActivityCancelled", owns=ACTIVITY_OWNS)
+    def on_activity_cancelled(self, event):
+        projection.activity(self.db, event.data, "cancelled")
+
+    @subscribe("activities", "ActivityHeld", owns=ACTIVITY_OWNS)
+    def on_activity_held(self, event):
+        projection.activity(self.db, event.data, "held")

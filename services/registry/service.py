@@ -16,7 +16,8 @@ from carekit.events.handler import subscribe
 from carekit.events.outbox import Outbox
 from carekit.mongo import Database
 from carekit.service import CareService
-from registry import children, importing, org, pairings, people, printing, roster, schemas
+from registry import (children, contacts, importing, org, pairings, people, printing, roster,
+                      schemas)
 from registry import storage as st
 from registry.context import Ctx
 from registry.pii import Vault
@@ -240,6 +241,15 @@ class RegistryService(CareService):
     def buddy_card(self, class_id):
         request = _load(schemas.PrintInput(), {"id": class_id})
         return _file(*printing.for_class(self.ctx, "buddy_card", request["id"]))
+
+    # -- contact details for notifications (registry/contacts.py) ------------------------------
+    @rpc
+    def notification_contacts(self, payload):
+        return contacts.for_notification(self.ctx, _load(contacts.ContactsQuery(), payload))
+
+    @rpc
+    def set_notification_email(self, payload):
+        return contacts.set_email(self.ctx, _load(contacts.EmailInput(), payload))
 
     # -- pairing's events: who is paired with the child (contact card, forms) ----------------
     @subscribe("pairing", "MentorAssigned", owns=(st.MENTORS,))

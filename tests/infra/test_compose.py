@@ -431,11 +431,19 @@ def test_backend_services_do_not_call_each_other_by_rpc():
     """The broker only lets the gateway call other services' RPC (topic permission on
     nameko-rpc): a backend RpcProxy would be refused in deployment (DESIGN §3). Command-line
     clients run outside the service (e.g. a demo loader's ClusterRpcProxy) are not services."""
-    dependency = re.compile(r"(?<![A-Za-z_])RpcProxy\(")
+    spec = importlib.util.spec_from_file_location(
+        "care_provision", ROOT / "infra" / "rabbitmq" / "provision.py")
+    provision = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(provision)
+    dependency = re.compile(r"(?<![A-Za-z_])RpcProxy\(\"?'?([a-z_]*)")
     for name in BACKENDS:
         for path in (ROOT / "services" / name).rglob("*.py"):
-            assert not dependency.search(path.read_text(encoding="utf-8")), \
-                "{} uses RpcProxy; services talk through events".format(path)
+            for target in dependency.findall(path.read_text(encoding="utf-8")):
+                # the one grant (provision.RPC_GRANTS): notifications asks the registry for
+                # contact details at send time; the broker refuses any other method
+                assert (name, target) in [(s, k.split(".")[0]) for s, keys in
+                                          provision.RPC_GRANTS.items() for k in keys], \
+                    "{} uses RpcProxy({!r}); services talk through events".format(path, target)
 
 
 # -- image --------------------------------------------------------------------------------------

@@ -150,6 +150,20 @@ def test_each_service_reads_only_its_own_queues_for_the_real_subscriptions():
         assert not re.fullmatch(perms[service]["write"], provision.PUBLIC_EXCHANGE)
 
 
+def test_only_notifications_may_call_one_registry_method():
+    """The one backend RPC grant: notifications -> registry.notification_contacts."""
+    topics = {s: next(t["write"] for t in provision.service_permissions(s)[1]
+                      if t["exchange"] == "nameko-rpc")
+              for s in provision.DEFAULT_SERVICES}
+    assert re.fullmatch(topics["notifications"], "registry.notification_contacts")
+    assert re.fullmatch(topics["notifications"], "notifications.health")
+    for key in ("registry.get_child", "registry.notification_contactsX", "pairing.health"):
+        assert not re.fullmatch(topics["notifications"], key), key
+    for service in ("registry", "pairing", "activities", "reporting"):
+        assert not re.fullmatch(topics[service], "registry.notification_contacts") or \
+            service == "registry"
+
+
 def test_bureaus_can_only_read_their_own_queue():
     perms = provision.bureau_permissions("minzheng")
     assert perms["configure"] == "^$" and perms["write"] == "^$"

@@ -1,4 +1,5 @@
 """Two tiny services that exercise the kit exactly as product services do."""
+import eventlet
 from marshmallow import Schema, fields, validate
 from nameko.rpc import rpc
 
@@ -14,6 +15,12 @@ class ThingRecordedV1(Schema):
     """A thing was recorded (test contract)."""
     thing_id = fields.String(required=True, validate=validate.Length(min=1))
     label = fields.String(required=True)
+
+
+@event_schema("sampler", "ThingLost", version=1)
+class ThingLostV1(Schema):
+    """A thing was lost (test contract; its only subscriber never runs)."""
+    thing_id = fields.String(required=True)
 
 
 class Sampler(CareService):
@@ -46,10 +53,10 @@ class Counter(CareService):
     """Counts things. `attempts` counts handler runs with a plain $inc (so tests see what the
     ledger skipped); `counts` is the business effect, applied once per event even when a
     crash makes the handler run again. Labels steer failures: fail-twice, always-fail,
-    permanent."""
+    permanent; and slow (two seconds of work)."""
     name = "counter"
 
-    @subscribe("sampler", "ThingRecorded")
+    @subscribe("sampler", "ThingRecorded", owns=("counts",))
     def on_thing_recorded(self, event):
         label = event.data["label"]
         attempts = self.db.attempts.find_one_and_update(
@@ -60,5 +67,17 @@ class Counter(CareService):
             raise RuntimeError("downstream is down")
         if label == "permanent":
             raise PermanentError("this thing can never be counted")
+        if label == "slow":
+            eventlet.sleep(2)
         apply_once(self.db.counts, event.data["thing_id"], event.id,
                    {"$inc": {"n": 1}, "$set": {"correlation_id": event.correlation_id}})
+
+
+class Ghost(CareService):
+    """Subscribes to ThingLost but is never started: with a provisioned topology nobody
+    declares its queue, so ThingLost events come back unroutable."""
+    name = "ghost"
+
+    @subscribe("sampler", "ThingLost")
+    def on_thing_lost(self, event):
+        pass

@@ -78,11 +78,7 @@ def test_redelivered_event_is_counted_once(run_service, sampler_config, counter_
     db = db_of(mongo_client, counter_config)
     wait_for(lambda: db.processed_events.count_documents({"status": "done"}) == 2, message="both handled")
     wait_for(lambda: db.attempts.count_documents({}) == 2, message="attempts")
-    from kombu import Connection
-    queue = "evt-sampler-ThingRecorded--counter.on_thing_recorded"
-    with Connection(sampler_config["AMQP_URI"]) as conn:  # every copy taken off the queue
-        wait_for(lambda: conn.channel().queue_declare(queue, passive=True).message_count == 0,
-                 message="queue drained")
+    wait_queues_empty(sampler_config["AMQP_URI"], [QUEUE])  # every copy consumed, none held
     # the ledger skipped the copies: the handler ran once per event
     assert sorted(d["n"] for d in db.attempts.find()) == [1, 1]
     assert count_of(mongo_client, counter_config, "t2") == 2  # x and y, each once

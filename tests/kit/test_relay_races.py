@@ -101,13 +101,14 @@ def test_a_relay_that_read_before_another_cleared_does_not_erase_a_new_event(
 def test_three_relays_and_concurrent_writers_on_a_few_documents_lose_nothing(
         run_service, rpc, make_config, mongo_client, amqp_uri):
     """Three publisher replicas (each with its relay) take relabel commands for five busy
-    documents from twenty concurrent clients; every event written is logged exactly once
-    and reaches the subscriber, whose handler runs once per event."""
+    documents from twenty concurrent clients; three subscriber replicas compete for the
+    events. Every event written is logged exactly once and reaches the subscriber, whose
+    handler runs once per event across the replicas."""
     sampler = make_config("registry", SUBSCRIBER_MODULES="tests.kit.sample_services",
                           OUTBOX_BATCH_SIZE=7)  # small batches: more rounds, more overlap
     counter = make_config("pairing")
-    run_service(Counter, counter)
-    for _ in range(3):
+    for _ in range(3):  # three competing subscriber replicas, three relays
+        run_service(Counter, counter)
         run_service(Sampler, sampler)
     things = ["busy{}".format(i) for i in range(5)]
     written = []

@@ -80,17 +80,17 @@ class ConfirmingPublisher:
         declare(channel, entities)
 
     # -- broker callbacks ---------------------------------------------------------------
-    def _settle(self, delivery_tag, multiple, ok):
+    def _record_confirm(self, delivery_tag, multiple, ok):
         tags = [t for t in self._settled if (t <= delivery_tag if multiple else t == delivery_tag)]
         for tag in tags:
             if self._settled[tag] is None:
                 self._settled[tag] = ok
 
     def _on_ack(self, delivery_tag, multiple):
-        self._settle(delivery_tag, multiple, True)
+        self._record_confirm(delivery_tag, multiple, True)
 
     def _on_nack(self, delivery_tag, multiple):
-        self._settle(delivery_tag, multiple, False)
+        self._record_confirm(delivery_tag, multiple, False)
 
     def _on_return(self, exc, exchange, routing_key, message):
         message_id = message.properties.get("message_id")

@@ -31,7 +31,7 @@ from carekit import metrics
 from carekit.config import retry_delays_ms
 from carekit.events import topology
 from carekit.events.bus import ConfirmingPublisher, Outgoing, PublishFailed
-from carekit.events.envelope import InvalidEvent, parse
+from carekit.events.envelope import CONTENT_TYPE, InvalidEvent, parse
 from carekit.events.ledger import BUSY, DONE, LEDGER_INDEXES, ProcessedEvents, prune
 from carekit.events.relay import REPLAY_HEADER
 from carekit.logs import get_logger
@@ -40,6 +40,7 @@ from carekit.mongo import MongoConnection
 log = get_logger(__name__)
 ATTEMPTS_HEADER = "x-care-attempts"
 ACCEPTED_CONTENT = ["cloudevents", "json"]
+ACCEPTED_TYPES = (CONTENT_TYPE, "application/json")
 MAX_EVENT_BYTES = 1024 * 1024          # an event is a few hundred bytes; a megabyte is garbage
 KEPT_BODY_BYTES = 64 * 1024            # what a dead letter keeps of an oversized body
 PRUNE_EVERY_SECONDS = 3600
@@ -160,8 +161,11 @@ class FailureRouter(SharedExtension):
 
     kill = stop
 
-    def retry(self, message, queue, attempt):
-        delay = self.delays[min(max(attempt, 1), len(self.delays)) - 1]
+    def retry(self, message, queue, attempt, longest=False):
+        """Send the message back to `queue` after a delay: the attempt's own, or the longest
+        (a copy of an event another replica is processing: it will most likely be done)."""
+        delay = self.delays[-1] if longest else \
+            self.delays[min(max(attempt, 1), len(self.delays)) - 1]
         headers = _plain_headers(message)
         headers[ATTEMPTS_HEADER] = attempt
         headers.pop("x-death", None)
@@ -196,6 +200,27 @@ class CareEventHandler(EventHandler):
     def __init__(self, source_service, event_type, owns=(), **kwargs):
         super().__init__(source_service, event_type, **kwargs)
         self.owns = tuple(owns)
+        self._stopping = False
+        self._in_hand = 0
+        self._all_settled = None
+
+    def stop(self):
+        """Finish the events in hand and ack them before the consumer goes away (nameko
+        would stop consuming first, and the acks of workers finishing after that are lost:
+        each such event would be delivered again). New arrivals go back to the queue."""
+        self._stopping = True
+        if self._in_hand:
+            self._all_settled = eventlet.event.Event()
+            self._all_settled.wait()
+        if self._ledger is not None:
+            self._ledger.flush()
+        super().stop()
+
+    def _settled_one(self):
+        self._in_hand -= 1
+        if self._in_hand == 0 and self._all_settled is not None \
+                and not self._all_settled.ready():
+            self._all_settled.send(True)
 
     def setup(self):
         self.mongo.declare_indexes(LEDGER_INDEXES)
@@ -216,6 +241,8 @@ class CareEventHandler(EventHandler):
 
     # -- arrival ----------------------------------------------------------------------------
     def handle_message(self, body, message):
+        if self._stopping:  # another replica (or this one, restarted) will take it
+            return self.queue_consumer.requeue_message(message)
         try:
             self._arrive(body, message)
         except Exception as exc:  # a bug of ours or a message nobody foresaw: never die on it
@@ -226,6 +253,9 @@ class CareEventHandler(EventHandler):
     def _arrive(self, body, message):
         attempts = attempts_of(message)
         try:
+            if message.content_type not in ACCEPTED_TYPES:
+                raise InvalidEvent("bad_content_type", "消息类型应为 {}，收到 {!r}".format(
+                    CONTENT_TYPE, message.content_type))
             size = len(raw_body(message))
             if size > MAX_EVENT_BYTES:
                 raise InvalidEvent("too_large", "消息太大（{} 字节，上限 {}）".format(
@@ -253,15 +283,17 @@ class CareEventHandler(EventHandler):
                                           "duplicate").inc()
             return self.queue_consumer.ack_message(message)
         if claim.outcome == BUSY:  # a copy is being processed right now: look again later
-            return self._retry(message, event, attempts, "in progress elsewhere")
+            return self._retry(message, event, attempts, "in progress elsewhere", longest=True)
         context_data = {"correlation_id": event.correlation_id or event.id,
                         "event_id": event.id, "event_type": event.name}
+        self._in_hand += 1
         try:
             self.container.spawn_worker(
                 self, (event,), {}, context_data=context_data,
                 handle_result=partial(self.handle_result, message, event, claim, attempts,
                                       time.monotonic()))
         except ContainerBeingKilled:
+            self._settled_one()
             self.ledger().release(claim)  # let the redelivery claim it without waiting
             self.queue_consumer.requeue_message(message)
 
@@ -286,12 +318,14 @@ class CareEventHandler(EventHandler):
             log.exception("event_outcome_failed_unexpectedly", event_id=event.id)
             self._dead_letter(message, "kit_error", repr(bug)[:500], attempts + 1,
                               trace=traceback.format_exc(), event=event)
+        finally:
+            self._settled_one()
         return result, exc_info
 
     def _conclude(self, message, event, claim, attempts, exc_info):
         service = self.container.service_name
         if exc_info is None:
-            self.ledger().done(claim)
+            self.ledger().done(claim, wait=False)
             metrics.EVENTS_HANDLED.labels(service, event.name, "ok").inc()
             self.queue_consumer.ack_message(message)
             return
@@ -308,9 +342,9 @@ class CareEventHandler(EventHandler):
             metrics.EVENTS_HANDLED.labels(service, event.name, "retried").inc()
             self._retry(message, event, attempt, repr(exc))
 
-    def _retry(self, message, event, attempt, reason):
+    def _retry(self, message, event, attempt, reason, longest=False):
         try:
-            delay = self.failures.retry(message, self.queue.name, attempt)
+            delay = self.failures.retry(message, self.queue.name, attempt, longest)
         except PublishFailed as failure:
             return self._requeue_later(message, failure)
         log.warning("event_retry_scheduled", event_id=event.id, event_type=event.name,

@@ -24,6 +24,10 @@ from eventlet.event import Event
 from pymongo import ASCENDING, DeleteMany, IndexModel, InsertOne, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError, WriteError
 
+from carekit.logs import get_logger
+
+log = get_logger(__name__)
+
 PROCESSED_EVENTS = "processed_events"
 LEDGER_INDEXES = {PROCESSED_EVENTS: [IndexModel([("handler", ASCENDING)]),
                                      IndexModel([("status", ASCENDING),
@@ -77,17 +81,28 @@ class GroupWrite:
         self._write = write
         self._queued = []
         self._flushing = False
+        self._idle = None
 
-    def submit(self, item):
+    def submit(self, item, wait=True):
+        """Queue `item` for the next write; with wait, return its outcome (raise it if it is
+        an exception), else return at once (a failure is only logged)."""
         result = Event()
         self._queued.append((item, result))
         if not self._flushing:
             self._flushing = True
+            self._idle = Event()
             spawn_n(self._flush)
+        if not wait:
+            return None
         outcome = result.wait()
         if isinstance(outcome, BaseException):
             raise outcome
         return outcome
+
+    def flush(self):
+        """Wait until everything queued so far has been written."""
+        if self._flushing:
+            self._idle.wait()
 
     def _flush(self):
         try:
@@ -96,11 +111,13 @@ class GroupWrite:
                 try:
                     outcomes = self._write([item for item, _ in batch])
                 except BaseException as exc:  # the whole write failed: so does every caller
+                    log.warning("ledger_write_failed", error=repr(exc), entries=len(batch))
                     outcomes = [exc] * len(batch)
                 for (_, result), outcome in zip(batch, outcomes):
                     result.send(outcome)
         finally:
             self._flushing = False
+            self._idle.send(True)
 
 
 class Claim:
@@ -149,14 +166,20 @@ class ProcessedEvents:
             return self.claim(event)
         return Claim(key, None, DONE if existing.get("status") == "done" else BUSY)
 
-    def done(self, claim):
+    def done(self, claim, wait=True):
         """Record success. If the claim was taken over meanwhile, this matches nothing: the
-        new owner records its own outcome."""
+        new owner records its own outcome. Without `wait` the mark joins the next grouped
+        write and this returns at once: the handler's effect is already stored, so a mark
+        lost to a crash only means a later copy runs the (idempotent) handler again."""
         self._writes.submit(UpdateOne(
             {"_id": claim.key, "owner": claim.owner},
             {"$set": {"status": "done", "settled_at": time.time(),
                       "handled_at": datetime.now(timezone.utc)},
-             "$unset": {"lease_until": ""}}))
+             "$unset": {"lease_until": ""}}), wait=wait)
+
+    def flush(self):
+        """Wait until the marks queued so far are written (before the database goes)."""
+        self._writes.flush()
 
     def release(self, claim):
         """The handler failed: let the retry claim it again (only if we still own it)."""
