@@ -30,6 +30,7 @@ SECURITY_HEADERS = {
 
 USERNAME_PATTERN = r"[a-z0-9][a-z0-9._-]{2,31}"
 ASSET_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}"
+NOTE_PATTERN = r"[A-Za-z0-9_:>.-]{1,300}"   # notifications' ids: rule:subject:day:level>recipient
 
 
 class IdConverter(BaseConverter):
@@ -45,8 +46,14 @@ class AssetConverter(BaseConverter):
     regex = ASSET_PATTERN
 
 
-CONVERTERS = {"id": IdConverter, "user": UsernameConverter, "asset": AssetConverter}
-PATTERNS = {"id": ID_PATTERN, "user": USERNAME_PATTERN, "asset": ASSET_PATTERN}
+class NoteConverter(BaseConverter):
+    regex = NOTE_PATTERN
+
+
+CONVERTERS = {"id": IdConverter, "user": UsernameConverter, "asset": AssetConverter,
+              "note": NoteConverter}
+PATTERNS = {"id": ID_PATTERN, "user": USERNAME_PATTERN, "asset": ASSET_PATTERN,
+            "note": NOTE_PATTERN}
 
 
 def json_response(payload, status=200, headers=None):

@@ -93,6 +93,8 @@ class World:
         self.run_id = uuid.uuid4().hex[:8]
         self.mongo = pymongo.MongoClient(mongo_uri, tz_aware=True)
         self.configs = {s: config_for(s, amqp_uri, mongo_uri, self.run_id) for s in BACKENDS}
+        self.configs["notifications"] = config_for("notifications", amqp_uri, mongo_uri,
+                                                   self.run_id, NOTIFY_TICK_SECONDS=0.5)
         self.port = free_port()
         self.configs["gateway"] = config_for(
             "gateway", amqp_uri, mongo_uri, self.run_id,

@@ -1,28 +1,13 @@
 """The demo county loads through the services, loading it again adds nothing, and every
 demo login works through the API and sees its part of the county."""
-import uuid
-
-import pytest
-
 from gateway.demo import spec
 from gateway.demo.steps import Demo, load
-from tests.gateway.support import World
 
 COUNTED = {"registry": ["children", "staff", "volunteers", "classes", "schools"],
            "pairing": ["plans"],
            "activities": ["care_records", "diary_entries", "group_activities", "awards",
                           "assessments"],
            "gateway": ["accounts"]}
-
-
-@pytest.fixture(scope="module")
-def empty_world(rabbit_admin, mongo_uri):
-    vhost = "care-test-demo-{}".format(uuid.uuid4().hex[:10])
-    rabbit_admin.create_vhost(vhost)
-    world = World(rabbit_admin.uri(vhost), mongo_uri)
-    yield world
-    world.stop()
-    rabbit_admin.delete_vhost(vhost)
 
 
 def stored(world):

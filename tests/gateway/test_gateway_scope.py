@@ -132,3 +132,31 @@ def test_admins_create_accounts_only_within_their_scope(world):
     listed = {a["username"] for a in world.client("school.admin.b").get(
         "/api/accounts").json()["items"]}
     assert "zhou.laoshi" in listed and "teacher" not in listed
+
+
+def test_each_reads_their_own_inbox(world):
+    """Children waiting for a mentor are reminded to their school's admin (a staff record):
+    the school admin's account reads them; nobody else sees that inbox."""
+    from carekit.testing.plugin import wait_for
+    world.rpc.notifications.set_county_rules({
+        "county_id": world.ids["county"], "by": "test",
+        "changes": {"unpaired": {"after_days": 0, "escalate_after_days": 1},
+                    "schedule": {"sweep_at": "00:00"}}})  # due now, whatever the hour
+    admin = world.client("school.admin")
+
+    def reminders():
+        page = admin.get("/api/me/inbox").json()
+        return page if page["items"] else None
+    page = wait_for(reminders, timeout=90, message="reminders in the school admin's inbox")
+    assert page["unread"] >= 1 and page["items"][0]["title"]
+    mine = {i["id"] for i in page["items"]}
+    for other in ("teacher", "school.admin.b", "county.admin"):
+        seen = world.client(other).get("/api/me/inbox").json()["items"]
+        assert not mine & {i["id"] for i in seen}, other
+    first = page["items"][0]["id"]
+    from urllib.parse import quote
+    assert admin.post("/api/me/inbox/{}/read".format(quote(first, safe=""))).status_code == 204
+    after = admin.get("/api/me/inbox?unread_only=true").json()
+    assert first not in {i["id"] for i in after["items"]}
+    assert admin.post("/api/me/inbox/read-all").status_code == 204
+    assert admin.get("/api/me/inbox").json()["unread"] == 0

@@ -1,12 +1,12 @@
-"""Routes whose service RPCs are still being built (notifications: inbox; reporting:
-statistics, work summary, downloads). Their place and rule are fixed here; they are
+"""Routes whose service RPCs are still being built (reporting: statistics, work summary,
+downloads). Their place and rule are fixed here; they are
 mounted (served, documented, tested) once the RPCs exist — set `mounted=True` and write
 the handler then."""
 from gateway import errors, views
-from gateway.authorisation import AGGREGATES, ALL, allow
+from gateway.authorisation import AGGREGATES, allow
 from gateway.routing import DOCX_TYPES, PDF, XLSX, route
 
-TAG_INBOX, TAG_REPORTS = "消息提醒", "统计与工作总结"
+TAG_REPORTS = "统计与工作总结"
 
 
 def pending(call):
@@ -15,10 +15,6 @@ def pending(call):
 
 _later = dict(mounted=False)
 ROUTES = [
-    route("my_inbox", "GET", "/api/me/inbox", allow(ALL), pending,
-          "我的提醒（逾期未联系、生日等）", TAG_INBOX, response=views.Object, many=True, **_later),
-    route("mark_read", "POST", "/api/me/inbox/<id:notification_id>/read", allow(ALL), pending,
-          "标记提醒为已读", TAG_INBOX, status=204, **_later),
     route("school_statistics", "GET", "/api/schools/<id:school_id>/statistics",
           allow(AGGREGATES, target="school"), pending, "学校统计（覆盖、联系、活动、资助）",
           TAG_REPORTS, response=views.Object, **_later),
