@@ -10,7 +10,7 @@ are mapped here, with their codes and field errors kept.
 """
 import uuid
 
-from carekit.errors import CareError, flatten, parse_remote_error
+from carekit.errors import CareError, ValidationFailed, parse_remote_error
 
 # a backend's carekit error class -> HTTP status
 _REMOTE_STATUS = {"ValidationFailed": 422, "NotFound": 404, "Conflict": 409}
@@ -64,16 +64,9 @@ class UnsupportedMediaType(ApiError):
     status, code, message = 415, "unsupported_media_type", "不支持的内容类型"
 
 
-class Invalid(ApiError):
-    status, code, message = 422, "validation_failed", "提交的内容有误，未做任何修改"
-
-    @classmethod
-    def from_marshmallow(cls, exc, prefix=""):
-        return cls(errors=flatten(exc.messages, prefix))
-
-    @classmethod
-    def single(cls, field, code, message):
-        return cls(errors=[{"field": field, "code": code, "message": message}])
+class Invalid(ApiError, ValidationFailed):
+    """carekit's ValidationFailed (from_marshmallow, single) as an HTTP 422."""
+    status, code, message = 422, ValidationFailed.code, ValidationFailed.message
 
 
 class TooManyRequests(ApiError):
