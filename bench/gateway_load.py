@@ -249,7 +249,8 @@ def prepare(system, teachers_wanted):
                           "person_id": school.principal["id"]}, PASSWORD, "bench")
             admins.append((username, school.id))
             mentors = sorted({p["partner_id"] for p in rpc.pairing.pairings(
-                {"school_id": school.id, "kind": "mentor"})} - {school.principal["id"]})
+                {"school_id": school.id, "kind": "mentor", "limit": 500})["items"]}
+                - {school.principal["id"]})
             for n, staff_id in enumerate(mentors):
                 username = "t.{}.{}".format(school.spec.code.lower(), n)
                 store.create({"username": username, "display_name": "教师", "role": "teacher",

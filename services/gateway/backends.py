@@ -56,6 +56,16 @@ class ServiceClient:
         finally:
             metrics.RPC_SECONDS.labels(self._name).observe(time.perf_counter() - started)
 
+    def every_page(self, method, query, limit=500):
+        """Every item of a cursor-paged list RPC ({items, next_cursor})."""
+        items, cursor = [], None
+        while True:
+            page = self._call(method, (dict(query, limit=limit, cursor=cursor),))
+            items += page["items"]
+            cursor = page.get("next_cursor")
+            if not cursor:
+                return items
+
     def gather_settled(self, method, calls):
         """Like gather, but each answer is the result or the ApiError of that one call."""
         out = []

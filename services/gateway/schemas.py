@@ -179,7 +179,7 @@ class RosterForm(Schema):
 
 
 # -- pairing -------------------------------------------------------------------------------
-PolicyBody = without(pair.PolicySchema, "by", name="PolicyBody")
+PolicyBody = without(pair.PolicySchema, "by", "county_id", name="PolicyBody")
 PriorityBody = without(pair.PrioritySchema, "by", "class_id", name="PriorityBody")
 MentorBody = without(pair.AssignMentorSchema, "by", name="MentorBody")
 BuddyBody = without(pair.PairBuddySchema, "by", name="BuddyBody")
@@ -187,13 +187,19 @@ ProxyParentBody = without(pair.AssignProxyParentSchema, "by", name="ProxyParentB
 ReleaseBody = without(pair.ReleaseSchema, "by", "pairing_id", name="ReleaseBody")
 
 
-class PairingsQuery(Schema):
+class PagingQuery(Schema):
+    """A page of a service's paged list (its own cursor)."""
+    cursor = fields.String(load_default=None, validate=validate.Length(max=300))
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+
+
+class PairingsQuery(PagingQuery):
     kind = fields.String(load_default=None, validate=validate.OneOf(
         ("mentor", "buddy", "proxy_parent")))
     include_ended = fields.Boolean(load_default=False)
 
 
-class UnpairedQuery(Schema):
+class UnpairedQuery(PagingQuery):
     kind = fields.String(load_default="mentor", validate=validate.OneOf(
         ("mentor", "buddy", "proxy_parent")))
     class_id = Id(load_default=None)

@@ -122,13 +122,14 @@ class Scope:
         if not p.person_id:
             return Reach()
         if p.role == VOLUNTEER:
-            entrusted = self.services.pairing.pairings({"volunteer_id": p.person_id,
-                                                        "kind": "proxy_parent"})
+            entrusted = self.services.pairing.every_page("pairings", {
+                "volunteer_id": p.person_id, "kind": "proxy_parent"})
             return Reach(child_ids=[x["child_id"] for x in entrusted])
         staff = self.services.registry.get_staff(p.person_id)
         headed = [c["id"] for c in self.classes_of(p.school_id)
                   if c.get("head_teacher_id") == p.person_id]
-        mentees = self.services.pairing.pairings({"teacher_id": p.person_id, "kind": "mentor"})
+        mentees = self.services.pairing.every_page("pairings", {"teacher_id": p.person_id,
+                                                                "kind": "mentor"})
         taught = staff.get("class_ids") or [] if staff.get("active") else []
         return Reach(class_ids=list(taught) + headed, child_ids=[x["child_id"] for x in mentees])
 

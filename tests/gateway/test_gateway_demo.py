@@ -18,7 +18,8 @@ def stored(world):
             counts["{}.{}".format(service, name)] = db[name].count_documents({})
     schools = world.mongo[world.configs["registry"]["MONGO_DATABASE"]].schools.find({}, {"_id": 1})
     counts["pairing.active pairings"] = sum(
-        len(world.rpc.pairing.pairings({"school_id": s["_id"]})) for s in schools)
+        len(world.rpc.pairing.pairings({"school_id": s["_id"], "limit": 500})["items"])
+        for s in schools)
     return counts
 
 

@@ -3,10 +3,9 @@ friends, proxy parents, automatic plans, coverage (pairing service)."""
 from gateway import errors, views
 from gateway.authorisation import ADMINS, AGGREGATES, ALL, CARERS, COUNTY_ONLY, HEAD_TEACHER, \
     allow
-from gateway.paging import page
 from gateway.routing import route
-from gateway.schemas import BuddyBody, MentorBody, PairingsQuery, PolicyBody, PriorityBody, \
-    ProxyParentBody, ReleaseBody, UnpairedQuery
+from gateway.schemas import BuddyBody, MentorBody, PagingQuery, PairingsQuery, PolicyBody, \
+    PriorityBody, ProxyParentBody, ReleaseBody, UnpairedQuery
 
 TAG = "结对帮扶"
 RELEASE = {"mentor": "release_mentor", "buddy": "unpair_buddy",
@@ -19,11 +18,12 @@ def _changed(call, result):
 
 
 def get_policy(call):
-    return call.pairing.get_policy()
+    return call.pairing.get_policy({"county_id": call.principal.county_id})
 
 
 def set_policy(call):
-    return call.pairing.set_policy(call.forward(by=call.principal.actor_id))
+    return call.pairing.set_policy(call.forward(county_id=call.principal.county_id,
+                                                by=call.principal.actor_id))
 
 
 def recommend_priority(call):
@@ -33,39 +33,34 @@ def recommend_priority(call):
     return result
 
 
+def _paged(call, method, **where):
+    """A page of a paged pairing list, the query string passed through."""
+    query = {k: v for k, v in call.raw_query.items() if v is not None}
+    answer = getattr(call.pairing, method)(dict(query, **where))
+    call.note(child_ids=[row["child_id"] for row in answer["items"] if row.get("child_id")])
+    return answer
+
+
 def school_pairings(call):
-    q = call.query
-    found = call.pairing.pairings({"school_id": call.target["id"], "kind": q.get("kind"),
-                                   "include_ended": q["include_ended"]})
-    call.note(child_ids=[p["child_id"] for p in found])
-    return page(found, None, 10000, key="pairing_id")
+    return _paged(call, "pairings", school_id=call.target["id"])
 
 
 def child_pairings(call):
-    return {"items": call.pairing.pairings({"child_id": call.target["id"]}),
-            "next_cursor": None}
+    return _paged(call, "pairings", child_id=call.target["id"])
 
 
 def unpaired(call):
     q = call.query
-    where = {"school_id": call.target["id"]}
     if q.get("class_id"):
         klass = call.scope.klass(q["class_id"])
         if klass["school_id"] != call.target["id"]:
             raise errors.Invalid.single("class_id", "unknown_class", "班级不属于该学校")
-        where = {"class_id": q["class_id"]}
-    found = call.pairing.unpaired_children(dict(where, kind=q["kind"]))
-    call.note(child_ids=[c["child_id"] for c in _rows(found)])
-    return {"items": _rows(found), "next_cursor": None}
-
-
-def _rows(answer):
-    return answer.get("items", []) if isinstance(answer, dict) else answer
+        return _paged(call, "unpaired_children")
+    return _paged(call, "unpaired_children", school_id=call.target["id"])
 
 
 def teacher_load(call):
-    return {"items": _rows(call.pairing.teacher_load({"school_id": call.target["id"]})),
-            "next_cursor": None}
+    return _paged(call, "teacher_load", school_id=call.target["id"])
 
 
 def coverage(call):
@@ -73,8 +68,7 @@ def coverage(call):
 
 
 def over_capacity(call):
-    return {"items": _rows(call.pairing.over_capacity({"school_id": call.target["id"]})),
-            "next_cursor": None}
+    return _paged(call, "over_capacity", school_id=call.target["id"])
 
 
 def assign_mentor(call):
@@ -92,7 +86,7 @@ def assign_proxy_parent(call):
 
 def release(call):
     pairing_id = call.path["pairing_id"]
-    found = [p for p in call.pairing.pairings({"school_id": call.target["id"]})
+    found = [p for p in call.pairing.every_page("pairings", {"school_id": call.target["id"]})
              if p["pairing_id"] == pairing_id]
     if not found:
         raise errors.NotFound(message="找不到该结对")
@@ -136,16 +130,17 @@ ROUTES = [
           allow(ADMINS, **_school), school_pairings, "学校的结对", TAG, query=PairingsQuery,
           response=views.Pairing, many=True, audit=True),
     route("child_pairings", "GET", "/api/children/<id:child_id>/pairings",
-          allow(CARERS, target="child_ref", param="child_id"), child_pairings, "儿童的帮扶教师、好朋友和代理家长", TAG,
+          allow(CARERS, target="child_ref", param="child_id"), child_pairings,
+          "儿童的帮扶教师、好朋友和代理家长", TAG, query=PairingsQuery,
           response=views.Pairing, many=True, audit=True),
     route("unpaired_children", "GET", "/api/schools/<id:school_id>/unpaired",
           allow(ADMINS, **_school), unpaired, "尚未结对的儿童（等待最久的在前）", TAG,
           query=UnpairedQuery, response=views.Object, many=True, audit=True),
     route("teacher_load", "GET", "/api/schools/<id:school_id>/teacher-load",
-          allow(ADMINS, **_school), teacher_load, "教师帮扶人数", TAG, response=views.Object,
-          many=True),
+          allow(ADMINS, **_school), teacher_load, "教师帮扶人数", TAG, query=PagingQuery,
+          response=views.Object, many=True),
     route("over_capacity", "GET", "/api/schools/<id:school_id>/over-capacity",
-          allow(ADMINS, **_school), over_capacity, "超出帮扶人数上限的教师", TAG,
+          allow(ADMINS, **_school), over_capacity, "超出帮扶人数上限的教师", TAG, query=PagingQuery,
           response=views.Object, many=True),
     route("coverage", "GET", "/api/schools/<id:school_id>/coverage",
           allow(AGGREGATES, **_school), coverage, "结对覆盖情况（统计数）", TAG,

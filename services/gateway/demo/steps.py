@@ -199,7 +199,14 @@ def children(demo):
 
 # -- pairing --------------------------------------------------------------------------------------
 def _pairings(demo, school, kind):
-    return demo.call("pairing", "pairings", {"school_id": school.id, "kind": kind})
+    items, cursor = [], None
+    while True:
+        page = demo.call("pairing", "pairings", {"school_id": school.id, "kind": kind,
+                                                 "limit": 500, "cursor": cursor})
+        items += page["items"]
+        cursor = page.get("next_cursor")
+        if not cursor:
+            return items
 
 
 def mentors(demo):
