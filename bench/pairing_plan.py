@@ -10,6 +10,11 @@ two baselines on the same data:
 and prints each one's time (best of --runs), its ratio to the planner, and what the plans are
 worth: children paired, share with their head or class teacher, siblings kept together, and
 the spread of teacher loads.
+
+Then the hand-in-hand friends (手拉手好朋友) of the same school, with one pupil in ten
+recorded as not left-behind: pairing.planner.plan_buddies against a naive planner that scans
+the whole school for every child, with the share of friends who are not left-behind and the
+largest number of children one classmate befriends.
 """
 import argparse
 import os
@@ -21,7 +26,7 @@ from collections import Counter, defaultdict
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "services"))
 
 from pairing.model import Child, Teacher  # noqa: E402
-from pairing.planner import plan_mentors  # noqa: E402
+from pairing.planner import plan_buddies, plan_mentors  # noqa: E402
 from pairing.policy import PairingPolicy  # noqa: E402
 
 
@@ -159,6 +164,41 @@ def main(argv=None):
                 "  ".join("{}={}".format(k, v) for k, v in q.items())))
         print("  planner vs naive: {:.1f}x faster; under one second: {}".format(
             t_naive / t_plan, "yes" if t_plan < 1.0 else "NO"))
+    bench_buddies(children, args.runs, args.seed)
+
+
+def naive_buddies(children, pupils, policy):
+    """Each child: scan every pupil of the school, keep classmates with room, take the best."""
+    load, friends = Counter(), {}
+    for child in sorted(children, key=lambda c: c.child_id):
+        room = [p for p in pupils if p.class_id == child.class_id and p.child_id != child.child_id
+                and load[p.child_id] < policy.buddy_max_children]
+        if room:
+            best = min(room, key=lambda p: (p.in_programme, load[p.child_id], p.child_id))
+            friends[child.child_id] = best.child_id
+            load[best.child_id] += 1
+    return friends, load
+
+
+def bench_buddies(children, runs, seed):
+    rng = random.Random(seed)
+    home = [Child("h{:04d}".format(i), "同学{}".format(i), "s1", c.class_id,
+                  status="not_left_behind") for i, c in enumerate(rng.sample(children, 200))]
+    pupils = children + home
+    policy = PairingPolicy(buddy_max_children=2)
+    t_plan, (proposed, missing) = best_time(lambda: plan_buddies(children, pupils, policy), runs)
+    t_naive, (naive_pairs, naive_load) = best_time(
+        lambda: naive_buddies(children, pupils, policy), runs)
+    load = Counter(b.buddy_child_id for b in proposed)
+    home_ids = {h.child_id for h in home}
+    print("\nfriends: {} children, {} pupils recorded as not left-behind, at most {} children "
+          "per friend".format(len(children), len(home), policy.buddy_max_children))
+    print("  {:<10} {:>9.1f} ms  x{:<6.2f} friends={} not_left_behind={} max_per_friend={} "
+          "missing={}".format("planner", t_plan * 1000, 1.0, len(proposed),
+                              sum(1 for b in proposed if b.buddy_child_id in home_ids),
+                              max(load.values()), len(missing)))
+    print("  {:<10} {:>9.1f} ms  x{:<6.2f} friends={} max_per_friend={}".format(
+        "naive", t_naive * 1000, t_naive / t_plan, len(naive_pairs), max(naive_load.values())))
 
 
 if __name__ == "__main__":

@@ -9,6 +9,8 @@ mkdir -p .run/logs .run/mongo
 export PYTHONUNBUFFERED=1 CARE_ENV=${CARE_ENV:-development}
 export AMQP_URI=${AMQP_URI:-amqp://guest:guest@127.0.0.1:5672//}
 export GATEWAY_PORT=${GATEWAY_PORT:-8000}
+# plain http on this machine: the session cookie cannot be Secure here (compose keeps it so)
+export GATEWAY_COOKIE_SECURE=${GATEWAY_COOKIE_SECURE:-false}
 programs=()
 if [ -z "${MONGO_URI:-}" ]; then
   port=${MONGO_PORT:-27017}
@@ -38,21 +40,27 @@ else:
 PY
 .venv/bin/python -m carekit.events.topology >/dev/null
 .venv/bin/python -m carekit.waitup "http://127.0.0.1:$GATEWAY_PORT/health" 90
-echo "demo data:"
-.venv/bin/python -m registry.demo || echo "demo data: failed (see above)"
+echo "demo county (loaded once; a second run adds nothing):"
+.venv/bin/python -m gateway.demo || echo "demo county: failed (see above)"
 echo "reminders:"
 .venv/bin/python -m notifications.demo || echo "reminders: failed (see above)"
 cat <<INFO
 
 care-network is running
-  gateway       http://127.0.0.1:$GATEWAY_PORT/health
+  web API       http://127.0.0.1:$GATEWAY_PORT/api/docs   (OpenAPI: /api/openapi.json)
+  health        http://127.0.0.1:$GATEWAY_PORT/health   metrics: /metrics
+  try it        curl -s -c .run/cookies -H 'Content-Type: application/json' \\
+                  -d '{"username":"teacher","password":"Demo-care-2026"}' \\
+                  http://127.0.0.1:$GATEWAY_PORT/api/session
+                curl -s -b .run/cookies http://127.0.0.1:$GATEWAY_PORT/api/me/children
+                (changing requests add -H "X-CSRF-Token: <csrf_token from the login>";
+                 programs: POST /api/tokens, then -H "Authorization: Bearer <token>")
   services      ${services[*]}   (logs: .run/logs/<service>.log, JSON)
   RabbitMQ      $AMQP_URI   management: http://127.0.0.1:15672 (guest/guest)
   MongoDB       $MONGO_URI   (one database per service: care_<service>)
   dead letters  .venv/bin/python -m carekit.events.dlq list <service>
+  first admin   .venv/bin/python -m gateway.cli create-admin --username NAME --county-code CODE
   bureaus       .venv/bin/python -m carekit.bureaus onboard minzheng --events all   (民政 etc.)
-  try it        .venv/bin/nameko shell --broker $AMQP_URI
-                >>> n.rpc.registry.list_schools()      (every RPC: services/<name>/README.md)
 Ctrl-C stops everything.
 INFO
 wait "$supervisor"

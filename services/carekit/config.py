@@ -120,6 +120,23 @@ class SettingsSchema(Schema):
                                             validate=_delays)
     WEBHOOK_TIMEOUT_SECONDS = fields.Float(load_default=10.0,
                                            validate=validate.Range(min=0.1, max=120))
+    # the gateway's sessions, tokens, login protection and request bounds (services/gateway)
+    GATEWAY_SESSION_HOURS = fields.Float(load_default=12, validate=validate.Range(min=0.01, max=168))
+    GATEWAY_SESSION_IDLE_MINUTES = fields.Float(load_default=120,
+                                                validate=validate.Range(min=1, max=10080))
+    GATEWAY_TOKEN_MAX_DAYS = fields.Integer(load_default=90, validate=validate.Range(min=1, max=366))
+    GATEWAY_COOKIE_SECURE = fields.Boolean(load_default=True)
+    GATEWAY_LOGIN_MAX_FAILURES = fields.Integer(load_default=5,
+                                                validate=validate.Range(min=1, max=100))
+    GATEWAY_LOGIN_LOCK_MINUTES = fields.Float(load_default=15,
+                                              validate=validate.Range(min=0.01, max=1440))
+    GATEWAY_LOGIN_IP_MAX_FAILURES = fields.Integer(load_default=30,
+                                                   validate=validate.Range(min=1, max=10000))
+    GATEWAY_MAX_BODY_KB = fields.Integer(load_default=1024, validate=validate.Range(min=1, max=65536))
+    GATEWAY_MAX_UPLOAD_MB = fields.Integer(load_default=8, validate=validate.Range(min=1, max=512))
+    GATEWAY_MAX_WORKERS = fields.Integer(load_default=40, validate=validate.Range(min=1, max=500))
+    GATEWAY_RPC_TIMEOUT_SECONDS = fields.Float(load_default=15,
+                                               validate=validate.Range(min=0.1, max=300))
 
     @validates("PII_ENCRYPTION_KEY")
     def _fernet_key(self, value, **kwargs):
@@ -169,7 +186,9 @@ def load_settings(service_name, environ=None):
     if not settings["MONGO_DATABASE"]:
         settings["MONGO_DATABASE"] = "care_{}".format(service_name)
     settings["SERVICE_NAME"] = service_name
-    settings["max_workers"] = settings["MAX_WORKERS"]
+    # the gateway's workers mostly wait on other services' RPC replies: it runs more of them
+    settings["max_workers"] = settings["GATEWAY_MAX_WORKERS"] if service_name == "gateway" \
+        else settings["MAX_WORKERS"]
     return settings
 
 

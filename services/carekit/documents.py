@@ -5,10 +5,10 @@ from decimal import Decimal
 
 from pymongo import ASCENDING, IndexModel
 
-from carekit.events.records import OUTBOX_FIELD, PENDING_FLAG
+from carekit.events.records import OUTBOX_FIELDS
 
 # A find() projection that leaves out the events a document carries for the relay.
-NO_OUTBOX = {OUTBOX_FIELD: 0, PENDING_FLAG: 0}
+NO_OUTBOX = {field: 0 for field in OUTBOX_FIELDS}
 
 
 def index(*keys, **options):

@@ -14,7 +14,7 @@ stores a $set datetime as text.
 """
 import uuid
 
-from carekit.events.ledger import ServerClock
+from carekit.clock import ServerClock
 
 FREE = 0
 _clocks = {}

@@ -1,19 +1,21 @@
-"""What the pairing service knows: children, teachers, volunteers (as projected from the
+"""What the pairing service knows: children, staff, volunteers (as projected from the
 registry) and pairings. Plain data; no MongoDB, no AMQP.
 
-A pairing (结对) links a child with a mentor teacher (帮扶教师), a hand-in-hand friend
-(手拉手好朋友, a classmate) or a proxy parent (代理家长, a volunteer). A school's active
-pairings live together in its PairingBook, so every rule that spans pairings (one mentor per
-child, a teacher's cap) is checked and written against one document.
+A pairing (结对) links a child with a mentor teacher (帮扶教师: any active staff member,
+教职工, school leaders included), a hand-in-hand friend (手拉手好朋友, a classmate) or a
+proxy parent (代理家长, a volunteer). Each pairing is its own record. Two rules span
+pairings, and each has a key the storage makes unique:
+- a child has one mentor and one proxy parent at a time, and the same friend once: `slot`;
+- a staff member mentors at most the policy's cap, a classmate befriends at most the
+  policy's number of children: `place_key` names the counter of places taken.
 """
 import uuid
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 
 from carekit.contracts.pairing import ASSIGN_REASONS, END_REASONS
 
 MENTOR, BUDDY, PROXY = "mentor", "buddy", "proxy_parent"
 KIND_LABELS = {MENTOR: "帮扶教师", BUDDY: "手拉手好朋友", PROXY: "代理家长"}
-MENTOR_ROLES = {"teacher", "head_teacher"}
 # registry status -> why a pairing ends; None: the child is in the programme
 STATUS_END_REASON = {"active": None, "not_left_behind": "child_not_left_behind",
                      "graduated": "child_graduated"}
@@ -53,7 +55,7 @@ class Teacher:
 
     @property
     def can_mentor(self):
-        return self.active and bool(MENTOR_ROLES.intersection(self.roles))
+        return self.active  # 教职工结对: teachers, head teachers, leaders and admins alike
 
 
 @dataclass(frozen=True)
@@ -65,8 +67,13 @@ class Volunteer:
     version: int = 0
 
 
+FRAIL_GUARDIAN = {"weak", "sick", "disabled"}
+
+
 def need_score(snapshot):
-    """How much a child needs a mentor first, from the registry facts (bigger is more)."""
+    """How much a child needs a mentor first, from the registry facts (bigger is more).
+    Reads the guardian's situation as one value (child events v1) or as a list of facts
+    (`guardian_situation`, if a later version carries it)."""
     score = 0
     if snapshot.get("left_behind_type") == "both_parents_away":
         score += 2
@@ -74,16 +81,28 @@ def need_score(snapshot):
         score += 2
     if snapshot.get("family_hardship") or snapshot.get("low_income_registered"):
         score += 1
-    if snapshot.get("guardian_health") in ("weak", "sick", "disabled"):
+    situation = set(snapshot.get("guardian_situation") or ()) | {snapshot.get("guardian_health")}
+    if situation & FRAIL_GUARDIAN:
         score += 1
-    if snapshot.get("guardian_literacy") == "illiterate":
+    if snapshot.get("guardian_literacy") == "illiterate" or "illiterate" in situation:
         score += 1
     return score
 
 
+CLAIMED, ACTIVE, ENDED = "claimed", "active", "ended"
+
+
+def place_key(kind, partner):
+    """Whose places a pairing of `kind` takes: a staff member's (mentees), a classmate's
+    (children befriended); proxy parents have no cap."""
+    return "{}:{}".format(kind, partner) if kind in (MENTOR, BUDDY) else None
+
+
 @dataclass(frozen=True)
 class Pairing:
-    """An active (or, once `ended_on` is set, ended) pairing."""
+    """A pairing: `claimed` (a plan being applied holds its place; nobody is told yet),
+    `active`, or `ended`. `child_version` / `partner_version`: the registry versions it was
+    made against; only a newer state of that child or partner ends it."""
 
     pairing_id: str
     kind: str
@@ -103,10 +122,35 @@ class Pairing:
     end_reason: str = None
     end_note: str = None
     ended_by: str = None
+    state: str = ACTIVE
+    child_version: int = 0
+    partner_version: int = 0
 
     @classmethod
     def new(cls, **values):
         return cls(pairing_id=uuid.uuid4().hex, **values)
+
+    @property
+    def active(self):
+        return self.state == ACTIVE
+
+    @property
+    def slot(self):
+        """Unique among claimed and active pairings: one mentor, one proxy parent, each
+        friend once per child."""
+        if self.kind != BUDDY:
+            return "{}:{}".format(self.kind, self.child_id)
+        return "{}:{}:{}".format(BUDDY, self.child_id, self.friend_key)
+
+    @property
+    def friend_key(self):
+        """The classmate: a registered child by id, any other pupil by class and name."""
+        return self.partner_id or "name:{}:{}".format(self.buddy_class_id, self.partner_name)
+
+    @property
+    def place_key(self):
+        """The counter of places this pairing takes (None: no cap for this kind)."""
+        return place_key(self.kind, self.friend_key if self.kind == BUDDY else self.partner_id)
 
     @classmethod
     def from_dict(cls, data):
@@ -116,14 +160,20 @@ class Pairing:
         return asdict(self)
 
     def end(self, ended_on, reason, note=None, by=None):
-        return replace(self, ended_on=ended_on, end_reason=reason, end_note=note, ended_by=by)
+        return replace(self, ended_on=ended_on, end_reason=reason, end_note=note, ended_by=by,
+                       state=ENDED)
+
+    def activated(self):
+        return replace(self, state=ACTIVE)
 
     def describe(self):
         """For people: the record plus Chinese labels."""
         data = self.to_dict()
         data["kind_label"] = KIND_LABELS[self.kind]
         data["reason_label"] = ASSIGN_REASONS.get(self.reason, "")
-        data["active"] = self.ended_on is None
+        data["active"] = self.state == ACTIVE
+        for internal in ("state", "child_version", "partner_version"):
+            data.pop(internal)
         if self.end_reason:
             data["end_reason_label"] = END_REASONS.get(self.end_reason, "其他原因")
         return data
@@ -166,90 +216,43 @@ class Pairing:
         return events
 
 
-@dataclass
-class PairingBook:
-    """A school's active pairings (结对台账), with the revision they were read at.
+def one_of(pairings, child_id, kind):
+    """The child's pairing of a kind it has at most one of (mentor, proxy parent), or None."""
+    return next((p for p in pairings if p.child_id == child_id and p.kind == kind), None)
 
-    Changes are collected here (started, ended) and written back in one conditional write
-    that succeeds only if nobody changed the book since it was read.
-    """
 
+def loads(pairings, kind=MENTOR):
+    """partner_id -> active pairings of `kind` (a staff member's mentees)."""
+    counts = {}
+    for p in pairings:
+        if p.kind == kind and p.partner_id:
+            counts[p.partner_id] = counts.get(p.partner_id, 0) + 1
+    return counts
+
+
+def events_of(ended=(), started=()):
+    """(name, data) for a change, ends first (a reassignment reads in order)."""
+    out = []
+    for p in ended:
+        out.extend(p.end_events())
+    out.extend(p.start_event() for p in started)
+    return out
+
+
+@dataclass(frozen=True)
+class ClassRecommendation:
+    """A class's recommended priority children (重点推荐, 4-5 by county policy): child id ->
+    {order, version (the child's registry version when recommended), by, on}."""
+
+    class_id: str
     school_id: str
+    children: dict
     rev: int = 0
-    pairings: list = field(default_factory=list)
-    mentor_ended: dict = field(default_factory=dict)   # child_id -> ISO date of last mentor end
-    applied_plans: list = field(default_factory=list)
-    retired: list = field(default_factory=list)        # ended, not yet filed into history
-    started: list = field(default_factory=list)
-    ended: list = field(default_factory=list)
-
-    # -- reading ---------------------------------------------------------------------------
-    def of_kind(self, kind):
-        return [p for p in self.pairings if p.kind == kind]
-
-    def for_child(self, child_id, kind=None):
-        return [p for p in self.pairings
-                if p.child_id == child_id and (kind is None or p.kind == kind)]
-
-    def one_of(self, child_id, kind):
-        """The child's pairing of a kind it has at most one of (mentor, proxy parent)."""
-        found = self.for_child(child_id, kind)
-        return found[0] if found else None
-
-    def mentor_of(self, child_id):
-        return self.one_of(child_id, MENTOR)
-
-    def proxy_of(self, child_id):
-        return self.one_of(child_id, PROXY)
-
-    def with_partner(self, partner_id, kind=None):
-        return [p for p in self.pairings
-                if p.partner_id == partner_id and (kind is None or p.kind == kind)]
-
-    def get(self, pairing_id):
-        for p in self.pairings:
-            if p.pairing_id == pairing_id:
-                return p
-        return None
-
-    def loads(self):
-        """teacher_id -> active mentees."""
-        counts = {}
-        for p in self.pairings:
-            if p.kind == MENTOR:
-                counts[p.partner_id] = counts.get(p.partner_id, 0) + 1
-        return counts
-
-    def load_of(self, teacher_id):
-        return sum(1 for p in self.pairings if p.kind == MENTOR and p.partner_id == teacher_id)
 
     @property
-    def changed(self):
-        return bool(self.started or self.ended)
+    def child_ids(self):
+        return sorted(self.children, key=lambda c: (self.children[c].get("order", 0), c))
 
-    # -- changing --------------------------------------------------------------------------
-    def start(self, pairing):
-        self.pairings.append(pairing)
-        self.started.append(pairing)
-        if pairing.kind == MENTOR:
-            self.mentor_ended.pop(pairing.child_id, None)
-        return pairing
-
-    def end(self, pairing_id, ended_on, reason, note=None, by=None):
-        current = self.get(pairing_id)
-        if current is None:
-            return None
-        ended = current.end(ended_on, reason, note, by)
-        self.pairings = [p for p in self.pairings if p.pairing_id != pairing_id]
-        self.ended.append(ended)
-        if ended.kind == MENTOR:
-            self.mentor_ended[ended.child_id] = ended_on
-        return ended
-
-    def events(self):
-        """(name, data) for everything changed, ends first (a reassignment reads in order)."""
-        out = []
-        for p in self.ended:
-            out.extend(p.end_events())
-        out.extend(p.start_event() for p in self.started)
-        return out
+    @property
+    def versions(self):
+        return {c: entry.get("version", 0) for c, entry in self.children.items()}

@@ -27,10 +27,10 @@ REASON_TEXT = {
     "sibling_mentor": "与兄弟姐妹同一位帮扶教师",
     "head_teacher": "本班班主任",
     "class_teacher": "本班任课教师",
-    "school_teacher": "本校帮扶负担较轻的教师（原有 {load} 名）",
+    "school_teacher": "本校帮扶负担较轻的教职工（原有 {load} 名）",
 }
 UNPAIRED_TEXT = {
-    "no_teachers": "本校没有可担任帮扶教师的在职教师",
+    "no_teachers": "本校没有可担任帮扶教师的在职教职工",
     "no_capacity": "本校教师帮扶名额已用完（每位教师最多 {cap} 名）；名额按重点推荐、困难程度、"
                    "等待时间的顺序分配",
 }
@@ -118,8 +118,8 @@ def plan_mentors(children, teachers, policy, loads=None, head_of=None, sibling_m
                  priority=frozenset()):
     """Propose mentors for `children` (the school's unpaired children in the programme).
 
-    teachers: Teachers of the school who may mentor; loads: teacher_id -> active mentees now;
-    head_of: class_id -> head teacher id; sibling_mentors: household_id -> teacher already
+    teachers: staff of the school who may mentor (any active staff member); loads:
+    teacher_id -> active mentees now; head_of: class_id -> head teacher id; sibling_mentors: household_id -> teacher already
     mentoring a sibling; priority: ids of recommended priority children.
     """
     loads, head_of, sibling_mentors = loads or {}, head_of or {}, dict(sibling_mentors or {})
@@ -221,3 +221,69 @@ def _units(children, key):
         groups.setdefault(child.household_id or ("", child.child_id), []).append(child)
     # dicts keep insertion order: each group sits where its most urgent member does
     return [(h if isinstance(h, str) else None, members) for h, members in groups.items()]
+
+
+# -- hand-in-hand friends (手拉手好朋友) ---------------------------------------------------------
+BUDDY_REASON_TEXT = {
+    "not_left_behind_classmate": "同班非留守同学{name}（已是 {load} 名留守儿童的好朋友）",
+    "classmate": "同班同学{name}（本班没有可结对的非留守同学；已是 {load} 名留守儿童的好朋友）",
+}
+NO_BUDDY_TEXT = {
+    "no_classmate": "本班没有登记其他同学，请手工填写一位同学的姓名",
+    "classmates_full": "本班登记的同学都已达到好朋友人数上限（每人最多 {cap} 名）",
+}
+
+
+@dataclass(frozen=True)
+class ProposedBuddy:
+    child_id: str
+    buddy_child_id: str
+    reason: str
+    why: str
+
+
+@dataclass(frozen=True)
+class BuddyMissing:
+    child_id: str
+    missing: int
+    reason: str
+    why: str
+
+
+def plan_buddies(children, classmates, policy, friends=None, friend_loads=None,
+                 priority=frozenset()):
+    """Propose classmates as hand-in-hand friends for `children` (in the programme) who
+    have fewer than the policy's number of friends.
+
+    classmates: registered pupils of the school who may be a friend (not graduated; a pupil
+    whose parents came home has status not_left_behind and is preferred); friends: child_id
+    -> ids (or keys) of the friends the child has; friend_loads: friend id -> children it is
+    the friend of now. Never gives one classmate more than policy.buddy_max_children.
+    Returns (proposed, missing)."""
+    friends, load = friends or {}, dict(friend_loads or {})
+    by_class = {}
+    for mate in sorted(classmates, key=lambda m: m.child_id):
+        by_class.setdefault(mate.class_id, []).append(mate)
+    proposed, missing = [], []
+    for child in sorted(children, key=_order_key(priority)):
+        have = set(friends.get(child.child_id) or ())
+        wanted = policy.buddies_per_child - len(have)
+        mates = [m for m in by_class.get(child.class_id, ()) if m.child_id != child.child_id]
+        while wanted > 0:
+            room = [m for m in mates if m.child_id not in have
+                    and load.get(m.child_id, 0) < policy.buddy_max_children]
+            if not room:
+                reason = "classmates_full" if mates else "no_classmate"
+                missing.append(BuddyMissing(child.child_id, wanted, reason, NO_BUDDY_TEXT[
+                    reason].format(cap=policy.buddy_max_children)))
+                break
+            best = min(room, key=lambda m: (m.in_programme, load.get(m.child_id, 0),
+                                            m.child_id))
+            reason = "classmate" if best.in_programme else "not_left_behind_classmate"
+            proposed.append(ProposedBuddy(child.child_id, best.child_id, reason,
+                                          BUDDY_REASON_TEXT[reason].format(
+                                              name=best.name, load=load.get(best.child_id, 0))))
+            load[best.child_id] = load.get(best.child_id, 0) + 1
+            have.add(best.child_id)
+            wanted -= 1
+    return proposed, missing

@@ -1,11 +1,13 @@
-"""The pairing service (结对帮扶): mentor teachers, hand-in-hand friends, proxy parents, the
-county pairing policy and automatic pairing plans (DESIGN.md §2, issue 4).
+"""The pairing service (结对帮扶): mentor teachers, hand-in-hand friends, proxy parents, each
+county's pairing policy, class recommendations and automatic pairing plans (DESIGN.md §2).
 
 Thin: every RPC validates its input with marshmallow and hands over to the desk (commands,
 reactions), the planning (plans) or the queries. Registry events keep a projection of
-children, classes, staff and volunteers, and end the pairings a change makes impossible.
+schools, classes, children, staff and volunteers (each handler declares the collection it
+owns, for a rebuild), and end the pairings a change makes impossible.
 """
 from nameko.rpc import rpc
+from nameko.timer import timer
 
 from carekit.errors import load_or_raise
 from carekit.events.handler import subscribe
@@ -17,6 +19,8 @@ from pairing.desk import PairingDesk, today
 from pairing.model import BUDDY, MENTOR, PROXY
 from pairing.planning import Planning
 from pairing.queries import PairingQueries
+
+SWEEP_SECONDS = 30
 
 
 class PairingService(CareService):
@@ -38,10 +42,11 @@ class PairingService(CareService):
         desk = self._desk()
         return Planning(desk.store, desk)
 
-    # -- policy -------------------------------------------------------------------------------
+    # -- county policy and class recommendations ------------------------------------------------
     @rpc
-    def get_policy(self):
-        return self._store().settings.policy().to_dict()
+    def get_policy(self, payload):
+        data = load_or_raise(schemas.CountySchema(), payload)
+        return self._store().settings.policy(data["county_id"]).to_dict()
 
     @rpc
     def set_policy(self, payload):
@@ -51,6 +56,16 @@ class PairingService(CareService):
     @rpc
     def recommend_priority(self, payload):
         return self._desk().recommend_priority(load_or_raise(schemas.PrioritySchema(), payload))
+
+    @rpc
+    def withdraw_priority(self, payload):
+        return self._desk().withdraw_priority(
+            load_or_raise(schemas.WithdrawPrioritySchema(), payload))
+
+    @rpc
+    def recommended_children(self, payload):
+        return self._queries().recommended(
+            load_or_raise(schemas.RecommendedQuerySchema(), payload))
 
     # -- pairing by hand ----------------------------------------------------------------------
     @rpc
@@ -98,6 +113,10 @@ class PairingService(CareService):
         data = load_or_raise(schemas.PlanSchema(), payload)
         return self._planning().discard(data["plan_id"], data.get("by"))
 
+    @timer(interval=SWEEP_SECONDS)
+    def finish_stopped_plans(self):
+        self._planning().sweep()
+
     # -- queries --------------------------------------------------------------------------------
     @rpc
     def pairings(self, payload):
@@ -109,13 +128,11 @@ class PairingService(CareService):
 
     @rpc
     def teacher_load(self, payload):
-        data = load_or_raise(schemas.SchoolSchema(), payload)
-        return self._queries().teacher_load(data["school_id"])
+        return self._queries().teacher_load(load_or_raise(schemas.SchoolPageSchema(), payload))
 
     @rpc
-    def over_capacity(self, payload=None):
-        data = load_or_raise(schemas.OverCapacityQuerySchema(), payload or {})
-        return self._queries().over_capacity(data.get("school_id"))
+    def over_capacity(self, payload):
+        return self._queries().over_capacity(load_or_raise(schemas.SchoolPageSchema(), payload))
 
     @rpc
     def coverage(self, payload):
@@ -126,54 +143,54 @@ class PairingService(CareService):
     def _take(self, event):
         intake.take(self._desk(), event.name, event.data)
 
-    @subscribe("registry", "SchoolRegistered")
+    @subscribe("registry", "SchoolRegistered", owns=(storage.SCHOOLS,))
     def on_school_registered(self, event):
         self._take(event)
 
-    @subscribe("registry", "SchoolUpdated")
+    @subscribe("registry", "SchoolUpdated", owns=(storage.SCHOOLS,))
     def on_school_updated(self, event):
         self._take(event)
 
-    @subscribe("registry", "ClassCreated")
+    @subscribe("registry", "ClassCreated", owns=(storage.CLASSES,))
     def on_class_created(self, event):
         self._take(event)
 
-    @subscribe("registry", "ClassUpdated")
+    @subscribe("registry", "ClassUpdated", owns=(storage.CLASSES,))
     def on_class_updated(self, event):
         self._take(event)
 
-    @subscribe("registry", "ChildRegistered")
+    @subscribe("registry", "ChildRegistered", owns=(storage.CHILDREN,))
     def on_child_registered(self, event):
         self._take(event)
 
-    @subscribe("registry", "ChildUpdated")
+    @subscribe("registry", "ChildUpdated", owns=(storage.CHILDREN,))
     def on_child_updated(self, event):
         self._take(event)
 
-    @subscribe("registry", "ChildStatusChanged")
+    @subscribe("registry", "ChildStatusChanged", owns=(storage.CHILDREN,))
     def on_child_status_changed(self, event):
         self._take(event)
 
-    @subscribe("registry", "ChildTransferred")
+    @subscribe("registry", "ChildTransferred", owns=(storage.CHILDREN,))
     def on_child_transferred(self, event):
         self._take(event)
 
-    @subscribe("registry", "StaffRegistered")
+    @subscribe("registry", "StaffRegistered", owns=(storage.STAFF,))
     def on_staff_registered(self, event):
         self._take(event)
 
-    @subscribe("registry", "StaffUpdated")
+    @subscribe("registry", "StaffUpdated", owns=(storage.STAFF,))
     def on_staff_updated(self, event):
         self._take(event)
 
-    @subscribe("registry", "StaffLeft")
+    @subscribe("registry", "StaffLeft", owns=(storage.STAFF,))
     def on_staff_left(self, event):
         self._take(event)
 
-    @subscribe("registry", "VolunteerRegistered")
+    @subscribe("registry", "VolunteerRegistered", owns=(storage.VOLUNTEERS,))
     def on_volunteer_registered(self, event):
         self._take(event)
 
-    @subscribe("registry", "VolunteerLeft")
+    @subscribe("registry", "VolunteerLeft", owns=(storage.VOLUNTEERS,))
     def on_volunteer_left(self, event):
         self._take(event)

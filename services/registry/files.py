@@ -105,9 +105,12 @@ def merge_changes(file, changes):
             merged[key] = [dict(n) for n in value]
         else:
             merged[key] = iso(value)
-    if "national_id" in changes and "gender" not in changes:
+    # a new ID brings its gender and birth date; a cleared one (null) is read from the ID, as
+    # at registration
+    if ("national_id" in changes and "gender" not in changes) or merged.get("gender") is None:
         merged["gender"] = identity.gender_of(merged["national_id"])
-    if "national_id" in changes and "birth_date" not in changes:
+    if ("national_id" in changes and "birth_date" not in changes) \
+            or merged.get("birth_date") is None:
         merged["birth_date"] = identity.birth_date_of(merged["national_id"]).isoformat()
     return merged
 

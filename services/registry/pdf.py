@@ -2,6 +2,9 @@
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+# imported once at start: imported lazily, two first prints at the same moment met a
+# half-imported module (NameError 'Document')
+from weasyprint import HTML
 
 _HERE = Path(__file__).parent
 _TEMPLATES = Environment(loader=FileSystemLoader(str(_HERE / "templates")),
@@ -10,6 +13,5 @@ _TEMPLATES = Environment(loader=FileSystemLoader(str(_HERE / "templates")),
 
 def render(template, **context):
     """The PDF (bytes) of `template` filled with `context`."""
-    from weasyprint import HTML  # heavy import: only when something is printed
     html = _TEMPLATES.get_template(template).render(**context)
     return HTML(string=html, base_url=str(_HERE)).write_pdf()

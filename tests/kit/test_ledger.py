@@ -8,7 +8,8 @@ from pymongo import monitoring
 from pymongo.errors import ServerSelectionTimeoutError
 
 from carekit.events.envelope import parse, new_envelope
-from carekit.events.ledger import (BUSY, DONE, NEW, ProcessedEvents, ServerClock,
+from carekit.clock import ServerClock
+from carekit.events.ledger import (BUSY, DONE, NEW, ProcessedEvents,
                                    forget_handler, prune)
 from carekit.testing.local import free_port
 from tests.kit.sample_services import ThingRecordedV1  # noqa: F401

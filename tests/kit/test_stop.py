@@ -41,7 +41,8 @@ def stop(process, within):
                                      "reporting"])
 def test_an_idle_service_stops_within_five_seconds(service, make_config, rpc):
     config = make_config(service)
-    env = {k: str(v) for k, v in config.items() if k.isupper() and k != "MAX_WORKERS"}
+    env = {k: str(v) for k, v in config.items()
+           if k.isupper() and k != "MAX_WORKERS" and v is not None}
     env.update(CARE_ENV="development", LOG_LEVEL="INFO", METRICS_PORT="0")
     process = start(["-m", "carekit.run", service], env)
     try:

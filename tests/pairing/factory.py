@@ -4,12 +4,13 @@ import itertools
 from carekit.events.catalogue import catalogue
 
 TOWNSHIP = "tw-1"
+COUNTY = "county-1"
 _names = itertools.count(1)
 
 
 def school(school_id="s1", version=1):
     return {"school_id": school_id, "version": version, "code": school_id, "name": "第{}小学".format(
-        school_id), "county_id": "county-1", "township_id": TOWNSHIP, "township_name": "城关镇"}
+        school_id), "county_id": COUNTY, "township_id": TOWNSHIP, "township_name": "城关镇"}
 
 
 def klass(class_id, school_id="s1", head_teacher_id=None, version=1, grade=3, number=1):
@@ -72,6 +73,6 @@ def volunteer_left(volunteer_id, version=2, left_on="2026-10-30", **kw):
     return dict(volunteer(volunteer_id, version=version, active=False, **kw), left_on=left_on)
 
 
-def loaded(name, data):
+def loaded(name, data, version=1):
     """What a handler receives: the data validated and loaded by the contract schema."""
-    return catalogue.load(name, 1, catalogue.to_wire(name, 1, data))
+    return catalogue.load(name, version, catalogue.to_wire(name, version, data))

@@ -1,5 +1,5 @@
-"""Pairing by hand, reactions and policy, on the real MongoDB stand-in (no broker): the
-domain as the service drives it, one conditional write per change."""
+"""Pairing by hand, reactions, policy and recommendations, on the real MongoDB stand-in (no
+broker): the domain as the service drives it, each change one single-document write."""
 import pytest
 
 from carekit.errors import Conflict, NotFound, ValidationFailed
@@ -29,8 +29,9 @@ def test_assign_and_release_a_mentor_records_events(world):
     assert released["end_reason"] == "teacher_request" and released["active"] is False
     assert [d["reason"] for _, d in world.events("MentorReleased")] == ["teacher_request"]
     assert world.events("PairingEnded") == []  # a person's decision: no "re-pair" alarm
-    history = world.queries.pairings({"child_id": kids[0], "include_ended": True})
+    history = world.items(world.queries.pairings({"child_id": kids[0], "include_ended": True}))
     assert [(p["active"], p["end_reason"]) for p in history] == [(False, "teacher_request")]
+    assert world.db.places.find_one({"_id": "mentor:" + teachers[0]})["load"] == 0
 
 
 def test_rules_are_enforced_and_nothing_is_written_on_refusal(world):
@@ -39,7 +40,8 @@ def test_rules_are_enforced_and_nothing_is_written_on_refusal(world):
     world.feed("StaffRegistered", factory.staff("t-other", school_id="s2"))
     for kid in kids[:3]:
         mentor(world, kid, teachers[0])
-    before = world.db.pairing_books.find_one({"_id": "s1"})["rev"]
+    before = sorted(world.db.pairings.find({}, {"_outbox": 0}), key=lambda d: d["_id"])
+    places = list(world.db.places.find({}))
     with pytest.raises(ValidationFailed) as full:
         mentor(world, kids[3], teachers[0])
     assert codes(full) == [("teacher_id", "teacher_full")]
@@ -56,19 +58,22 @@ def test_rules_are_enforced_and_nothing_is_written_on_refusal(world):
         mentor(world, "nobody", "no-teacher")
     assert codes(both) == [("child_id", "unknown_child"), ("teacher_id", "unknown_teacher")]
     assert all(e["message"] for e in full.value.errors + twice.value.errors)
-    assert world.db.pairing_books.find_one({"_id": "s1"})["rev"] == before
+    assert sorted(world.db.pairings.find({}, {"_outbox": 0}), key=lambda d: d["_id"]) == before
+    assert list(world.db.places.find({})) == places
     assert len(world.events("MentorAssigned")) == 3
 
 
-def test_replacing_a_mentor_releases_the_old_one_in_the_same_write(world):
+def test_replacing_a_mentor_releases_the_old_one_and_moves_the_place(world):
     teachers, kids = world.school(children=1)
     mentor(world, kids[0], teachers[0])
-    rev = world.db.pairing_books.find_one({"_id": "s1"})["rev"]
     mentor(world, kids[0], teachers[1], replace=True)
-    assert world.db.pairing_books.find_one({"_id": "s1"})["rev"] == rev + 1
-    active = world.queries.pairings({"child_id": kids[0]})
+    active = world.items(world.queries.pairings({"child_id": kids[0]}))
     assert [p["partner_id"] for p in active] == [teachers[1]]
     assert [d["reason"] for _, d in world.events("MentorReleased")] == ["reassigned"]
+    assert [n for n, _ in world.events()] == ["MentorAssigned", "MentorReleased",
+                                              "MentorAssigned"]
+    loads = {d["_id"]: d["load"] for d in world.db.places.find({})}
+    assert loads == {"mentor:" + teachers[0]: 0, "mentor:" + teachers[1]: 1}
 
 
 def test_inactive_child_or_teacher_cannot_be_paired(world):
@@ -106,12 +111,13 @@ def test_buddies_registered_or_by_name_and_proxy_parents(world):
     with pytest.raises(ValidationFailed) as wrong_kind:
         world.desk.release("mentor", {"pairing_id": buddy["pairing_id"], "reason": "other"})
     assert codes(wrong_kind) == [("pairing_id", "not_active")]
-    unpaired = world.queries.unpaired({"school_id": "s1", "kind": "buddy"})
+    unpaired = world.items(world.queries.unpaired({"school_id": "s1", "kind": "buddy"}))
     assert [c["child_id"] for c in unpaired] == sorted(kids[1:])
 
 
 def test_staff_left_ends_mentor_pairings_and_announces_pairing_ended(world):
     teachers, kids = world.school(children=3)
+    world.policy(mentor_scope="all")
     for kid in kids[:2]:
         mentor(world, kid, teachers[0])
     mentor(world, kids[2], teachers[1])
@@ -121,15 +127,17 @@ def test_staff_left_ends_mentor_pairings_and_announces_pairing_ended(world):
     assert {(d["reason"], d["kind"], d["ended_on"], d["needs_repairing"]) for _, d in ended} == {
         ("teacher_left", "mentor", "2026-10-30", True)}
     assert len(world.events("MentorReleased")) == 2
-    unpaired = world.queries.unpaired({"school_id": "s1"})
+    unpaired = world.items(world.queries.unpaired({"school_id": "s1"}))
     assert sorted(c["child_id"] for c in unpaired) == sorted(kids[:2])
     assert {c["waiting_since"] for c in unpaired} == {"2026-10-30"}
+    assert world.db.places.find_one({"_id": "mentor:" + teachers[0]})["load"] == 0
     world.feed("StaffLeft", factory.staff_left(teachers[0], left_on="2026-10-30"))  # again
     assert len(world.events("PairingEnded")) == 2
 
 
 def test_child_transferred_ends_pairings_at_the_old_school(world):
     teachers, kids = world.school(children=2)
+    world.policy(mentor_scope="all")
     world.feed("SchoolRegistered", factory.school("s2"))
     world.feed("VolunteerRegistered", factory.volunteer("v1"))
     mentor(world, kids[0], teachers[0])
@@ -141,9 +149,9 @@ def test_child_transferred_ends_pairings_at_the_old_school(world):
     assert ended == sorted([("mentor", "child_transferred", kids[0]),
                             ("proxy_parent", "child_transferred", kids[0]),
                             ("buddy", "buddy_left", kids[1])])
-    assert world.queries.pairings({"school_id": "s1"}) == []
+    assert world.items(world.queries.pairings({"school_id": "s1"})) == []
     # back in the pool, at the new school, waiting since the transfer
-    waiting = world.queries.unpaired({"school_id": "s2"})
+    waiting = world.items(world.queries.unpaired({"school_id": "s2"}))
     assert [(c["child_id"], c["waiting_since"]) for c in waiting] == [(kids[0], "2026-10-20")]
 
 
@@ -154,37 +162,43 @@ def test_no_longer_left_behind_ends_pairings_without_asking_to_re_pair(world):
                                                             version=2))
     [(_, ended)] = world.events("PairingEnded")
     assert (ended["reason"], ended["needs_repairing"]) == ("child_not_left_behind", False)
-    assert world.queries.unpaired({"school_id": "s1"}) == []
+    assert world.items(world.queries.unpaired({"school_id": "s1"})) == []
 
 
 def test_policy_change_keeps_pairings_and_reports_teachers_over_the_cap(world):
     teachers, kids = world.school(children=4)
     for kid in kids[:3]:
         mentor(world, kid, teachers[0])
-    result = world.desk.set_policy({"max_mentees": 2, "min_mentees": 1, "by": "county"},
-                                   world.queries)
+    result = world.policy(max_mentees=2, min_mentees=1, by="county")
     assert result["policy"]["max_mentees"] == 2 and result["policy"]["version"] == 1
-    assert [(t["teacher_id"], t["load"], t["over_by"]) for t in result["over_capacity"]] == [
-        (teachers[0], 3, 1)]
-    assert len(world.queries.pairings({"teacher_id": teachers[0]})) == 3  # nothing ended
+    assert result["over_capacity_teachers"] == 1
+    assert result["over_capacity_schools"] == [{"school_id": "s1", "teachers": 1}]
+    over = world.items(world.queries.over_capacity({"school_id": "s1"}))
+    assert [(t["teacher_id"], t["load"], t["over_by"]) for t in over] == [(teachers[0], 3, 1)]
+    assert len(world.items(world.queries.pairings({"teacher_id": teachers[0]}))) == 3
     [(_, changed)] = world.events("PairingPolicyChanged")
-    assert changed["over_capacity_teachers"] == 1
+    assert changed["over_capacity_teachers"] == 1 and changed["county_id"] == "county-1"
     with pytest.raises(ValidationFailed) as full:
         mentor(world, kids[3], teachers[0])
     assert codes(full) == [("teacher_id", "teacher_full")]
-    loads = {t["teacher_id"]: t["status"] for t in world.queries.teacher_load("s1")}
+    loads = {t["teacher_id"]: t["status"] for t in world.items(world.queries.teacher_load(
+        {"school_id": "s1"}))}
     assert loads == {teachers[0]: "over", teachers[1]: "under"}
     with pytest.raises(Conflict):
-        world.desk.set_policy({"max_mentees": 4, "expected_version": 0}, world.queries)
+        world.policy(max_mentees=4, expected_version=0)
     with pytest.raises(ValidationFailed) as bad:
-        world.desk.set_policy({"min_mentees": 3}, world.queries)
+        world.policy(min_mentees=3)
     assert codes(bad) == [("min_mentees", "min_above_max")]
+    with pytest.raises(ValidationFailed) as unknown:
+        world.desk.set_policy({"county_id": "nowhere", "max_mentees": 4}, world.queries)
+    assert codes(unknown) == [("county_id", "unknown_county")]
 
 
 def test_unpaired_children_with_days_waiting(world):
     teachers, kids = world.school(children=3)
+    world.policy(mentor_scope="all")
     mentor(world, kids[0], teachers[0])
-    waiting = world.queries.unpaired({"school_id": "s1"})
+    waiting = world.items(world.queries.unpaired({"school_id": "s1"}))
     assert [(c["child_id"], c["days_waiting"]) for c in waiting] == [(k, 61) for k in kids[1:]]
     assert TODAY == "2026-11-01"
 
@@ -213,7 +227,7 @@ def test_a_transfer_landing_between_read_and_write_still_ends_the_new_pairing(wo
         return look_up(staff_id)
     world.store.registry.teacher = teacher_then_transfer
     mentor(world, kids[0], teachers[0])
-    assert world.queries.pairings({"school_id": "s1"}) == []
+    assert world.items(world.queries.pairings({"school_id": "s1"})) == []
     [(_, ended)] = world.events("PairingEnded")
     assert (ended["child_id"], ended["reason"]) == (kids[0], "child_transferred")
 
@@ -230,3 +244,98 @@ def test_teacher_moving_school_and_child_changing_class(world):
                                                changed_fields=["class_id"]))
     ended = sorted((d["kind"], d["reason"]) for _, d in world.events("PairingEnded"))
     assert ended == [("buddy", "child_changed_class"), ("mentor", "teacher_left")]
+
+
+def test_recommending_and_withdrawing_priority_children_is_announced(world):
+    _, kids = world.school(children=7)
+    done = world.recommend("c1", kids[:4], by="head-1")
+    assert done == {"class_id": "c1", "school_id": "s1", "child_ids": kids[:4]}
+    [(_, first)] = world.events("PriorityRecommended")
+    assert (first["child_ids"], first["added"], first["by"], first["recommended_on"]) == (
+        kids[:4], kids[:4], "head-1", TODAY)
+    world.recommend("c1", kids[:4])  # the same list again: nothing new to say
+    assert len(world.events("PriorityRecommended")) == 1
+    world.recommend("c1", kids[1:5], by="head-2")  # one out, one in
+    second = world.events("PriorityRecommended")[-1][1]
+    assert (second["child_ids"], second["added"]) == (kids[1:5], [kids[4]])
+    [(_, replaced)] = world.events("PriorityWithdrawn")
+    assert (replaced["child_ids"], replaced["reason"], replaced["by"]) == (
+        [kids[0]], "replaced", "head-2")
+    with pytest.raises(ValidationFailed) as off_list:
+        world.desk.withdraw_priority({"class_id": "c1", "child_ids": [kids[0]]})
+    assert codes(off_list) == [("child_ids.0", "not_recommended")]
+    left = world.desk.withdraw_priority({"class_id": "c1", "child_ids": [kids[2]], "by": "head-2"})
+    assert left["child_ids"] == [kids[1], kids[3], kids[4]]
+    withdrawn = world.events("PriorityWithdrawn")[-1][1]
+    assert (withdrawn["child_ids"], withdrawn["reason"]) == ([kids[2]], "withdrawn")
+    listed = world.items(world.queries.recommended({"school_id": "s1"}))
+    assert [r["child_ids"] for r in listed] == [[kids[1], kids[3], kids[4]]]
+
+
+def test_a_child_leaving_the_programme_or_class_is_withdrawn_from_the_list(world):
+    _, kids = world.school(classes=("c1", "c2"), children=12)
+    in_c1 = kids[0::2][:4]
+    world.recommend("c1", in_c1)
+    world.feed("ChildStatusChanged", factory.status_changed(in_c1[0], "not_left_behind",
+                                                            version=2))
+    world.feed("ChildUpdated", factory.updated(in_c1[1], version=2, class_id="c2",
+                                               changed_fields=["class_id"]))
+    world.feed("ChildUpdated", factory.updated(in_c1[2], version=2, name="改名"))
+    world.feed("ChildStatusChanged", factory.status_changed(in_c1[0], "not_left_behind",
+                                                            version=2))  # again
+    withdrawn = sorted((d["child_ids"][0], d["reason"], d["withdrawn_on"])
+                       for _, d in world.events("PriorityWithdrawn"))
+    assert withdrawn == sorted([(in_c1[0], "child_not_left_behind", "2026-10-15"),
+                                (in_c1[1], "child_changed_class", TODAY)])
+    assert world.store.settings.recommendation("c1").child_ids == in_c1[2:]
+
+
+def test_with_recommended_scope_only_recommended_children_are_waiting_for_a_mentor(world):
+    teachers, kids = world.school(children=6)
+    world.recommend("c1", kids[:4])
+    waiting = world.items(world.queries.unpaired({"school_id": "s1"}))
+    assert sorted(c["child_id"] for c in waiting) == sorted(kids[:4])
+    assert all(c["priority"] for c in waiting)
+    world.policy(mentor_scope="all")
+    answer = world.queries.unpaired({"school_id": "s1"})
+    assert len(answer["items"]) == 6 and answer["mentor_scope"] == "all"
+
+
+def test_coverage_follows_the_scope_and_lists_staff_who_mentor_nobody(world):
+    teachers, kids = world.school(classes=("c1", "c2"), teachers=2, children=8)
+    world.feed("StaffRegistered", factory.staff("principal", roles=["school_admin"]))
+    world.recommend("c1", kids[0::2])
+    mentor(world, kids[0], "principal")  # a school leader mentors too (教职工结对)
+    mentor(world, kids[1], teachers[0])  # c2 recommends nobody: outside the scope
+    cover = world.queries.coverage("s1")
+    assert (cover["mentor_scope"], cover["in_mentor_scope"], cover["with_mentor"],
+            cover["without_mentor"], cover["mentored_outside_scope"]) == (
+        "recommended", 4, 1, 3, 1)
+    assert cover["classes_without_recommendation"] == ["c2"]
+    assert [s["teacher_id"] for s in cover["idle_staff"]] == [teachers[1]]
+    world.policy(mentor_scope="all")
+    cover = world.queries.coverage("s1")
+    assert (cover["in_mentor_scope"], cover["with_mentor"], cover["without_mentor"],
+            cover["classes_without_recommendation"]) == (8, 2, 6, [])
+
+
+def test_a_classmate_is_the_friend_of_no_more_children_than_the_policy_allows(world):
+    _, kids = world.school(children=4)
+    world.desk.pair_buddy({"child_id": kids[0], "buddy_child_id": kids[3]})
+    world.desk.pair_buddy({"child_id": kids[1], "buddy_child_id": kids[3]})
+    with pytest.raises(ValidationFailed) as full:
+        world.desk.pair_buddy({"child_id": kids[2], "buddy_child_id": kids[3]})
+    assert codes(full) == [("buddy_child_id", "buddy_full")]
+    world.policy(buddy_max_children=3)
+    world.desk.pair_buddy({"child_id": kids[2], "buddy_child_id": kids[3]})
+    assert world.db.places.find_one({"_id": "buddy:" + kids[3]})["load"] == 3
+
+
+def test_policies_are_per_county(world):
+    world.school()
+    world.feed("SchoolRegistered", dict(factory.school("s9"), county_id="county-2"))
+    world.policy(max_mentees=2, min_mentees=1, mentor_scope="all")
+    assert world.store.settings.policy_of_school("s1").max_mentees == 2
+    other = world.store.settings.policy_of_school("s9")
+    assert (other.county_id, other.max_mentees, other.mentor_scope, other.version) == (
+        "county-2", 3, "recommended", 0)

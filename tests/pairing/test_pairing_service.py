@@ -1,65 +1,11 @@
 """The pairing service on the real broker and the MongoDB stand-in: registry events in,
 RPC commands with clear errors, pairing events out."""
-import json
-
-import pytest
-from kombu import Connection, Queue
 from nameko.exceptions import RemoteError
 
 from carekit.errors import parse_remote_error
-from carekit.events import topology
-from carekit.events.bus import ConfirmingPublisher, Outgoing
-from carekit.events.envelope import CONTENT_TYPE, encode, new_envelope
 from carekit.testing.plugin import wait_for
 from pairing.service import PairingService
 from tests.pairing import factory
-
-WATCH = "test-watch-pairing-events"
-
-
-@pytest.fixture
-def config(make_config):
-    return make_config("pairing", SUBSCRIBER_MODULES="pairing.service")
-
-
-@pytest.fixture
-def db(config, mongo_client):
-    return mongo_client[config["MONGO_DATABASE"]]
-
-
-@pytest.fixture
-def registry(config):
-    """Publishes registry events as the registry's relay does (confirmed, routed by name)."""
-    publisher = ConfirmingPublisher(config["AMQP_URI"])
-
-    def publish(name, data, envelope=None):
-        envelope = envelope or new_envelope("registry", name, data,
-                                            subject=next(iter(data.values())))
-        outcome = publisher.publish([Outgoing(envelope["id"], "registry.events", name,
-                                              encode(envelope), CONTENT_TYPE)])
-        assert outcome.confirmed == [envelope["id"]]
-        return envelope
-    yield publish
-    publisher.close()
-
-
-@pytest.fixture
-def watch(config):
-    """A queue bound to every pairing event, as a subscribing service would have."""
-    with Connection(config["AMQP_URI"]) as conn:
-        Queue(WATCH, exchange=topology.event_exchange("pairing"), routing_key="#",
-              durable=False).bind(conn.default_channel).declare()
-    received = []
-
-    def events():
-        with Connection(config["AMQP_URI"]) as conn:
-            while True:
-                message = conn.default_channel.basic_get(WATCH, no_ack=True)
-                if message is None:
-                    return received
-                envelope = json.loads(message.body)
-                received.append((envelope["type"].split(".")[-2], envelope["data"]))
-    return events
 
 
 def call(proxy, method, payload):
@@ -70,8 +16,9 @@ def call(proxy, method, payload):
         return {"refused": parse_remote_error(exc)}
 
 
-def test_commands_plans_and_reactions_end_to_end(run_service, rpc, config, db, registry, watch):
-    run_service(PairingService, config)  # declares its queues before anything is published
+def test_commands_plans_and_reactions_end_to_end(run_service, rpc, service_config, service_db,
+                                                 registry, watch):
+    run_service(PairingService, service_config)  # declares its queues before publishing
     registry("SchoolRegistered", factory.school("s1"))
     for tid in ("t1", "t2"):
         registry("StaffRegistered", factory.staff(tid, class_ids=["c1"]))
@@ -79,9 +26,12 @@ def test_commands_plans_and_reactions_end_to_end(run_service, rpc, config, db, r
     kids = ["k{}".format(i) for i in range(5)]
     for kid in kids:
         registry("ChildRegistered", factory.registered(kid))
-    wait_for(lambda: db.children.count_documents({}) == 5 and db.staff.count_documents({}) == 2
-             and db.classes.count_documents({}) == 1, message="projection")
-    with rpc(config) as proxy:
+    counts = {"children": 5, "staff": 2, "classes": 1, "schools": 1}
+    wait_for(lambda: all(service_db[c].count_documents({}) == n for c, n in counts.items()),
+             message="projection")
+    with rpc(service_config) as proxy:
+        assert call(proxy, "set_policy", {"county_id": factory.COUNTY, "mentor_scope": "all",
+                                          "by": "bureau"})["policy"]["version"] == 1
         bad = call(proxy, "assign_mentor", {"child_id": "", "colour": "red"})["refused"]
         assert bad["code"] == "validation_failed"
         assert sorted((e["field"], e["code"]) for e in bad["errors"]) == [
@@ -98,9 +48,9 @@ def test_commands_plans_and_reactions_end_to_end(run_service, rpc, config, db, r
         assert {p["teacher_id"] for p in plan["pairs"] if p["reason"] == "head_teacher"} == {"t1"}
         assert call(proxy, "apply_plan", {"plan_id": plan["plan_id"]})["status"] == "applied"
         loads = {t["teacher_id"]: t["load"] for t in call(proxy, "teacher_load",
-                                                          {"school_id": "s1"})}
+                                                          {"school_id": "s1"})["items"]}
         assert loads == {"t1": 3, "t2": 2}
-        assert call(proxy, "unpaired_children", {"school_id": "s1"}) == []
+        assert call(proxy, "unpaired_children", {"school_id": "s1"})["items"] == []
     registry("StaffLeft", factory.staff_left("t1", class_ids=["c1"]))
 
     def pairing_ended():
@@ -112,20 +62,20 @@ def test_commands_plans_and_reactions_end_to_end(run_service, rpc, config, db, r
     assert len({d["child_id"] for d in ended}) == 3
     names = [n for n, _ in watch()]
     assert names.count("MentorAssigned") == 5 and names.count("MentorReleased") == 3
-    with rpc(config) as proxy:
-        waiting = call(proxy, "unpaired_children", {"school_id": "s1"})
+    with rpc(service_config) as proxy:
+        waiting = call(proxy, "unpaired_children", {"school_id": "s1"})["items"]
         assert sorted(c["child_id"] for c in waiting) == sorted(d["child_id"] for d in ended)
 
 
-def test_registry_events_twice_and_out_of_order_through_the_broker(run_service, config, db,
-                                                                     registry):
-    run_service(PairingService, config)
+def test_registry_events_twice_and_out_of_order_through_the_broker(run_service, service_config,
+                                                                     service_db, registry):
+    run_service(PairingService, service_config)
     newer = registry("ChildUpdated", factory.updated("k1", version=2, name="改过的名字"))
     registered = registry("ChildRegistered", factory.registered("k1", name="原来的名字"))
     registry("ChildUpdated", None, envelope=newer)           # redelivered
     registry("ChildRegistered", None, envelope=registered)   # redelivered
-    wait_for(lambda: db.processed_events.count_documents({"status": "done"}) == 2,
+    wait_for(lambda: service_db.processed_events.count_documents({"status": "done"}) == 2,
              message="both handled")
-    child = db.children.find_one({"_id": "k1"})
+    child = service_db.children.find_one({"_id": "k1"})
     assert (child["name"], child["version"], child["eligible_since"]) == (
         "改过的名字", 2, "2026-09-01")

@@ -143,3 +143,13 @@ def test_siblings_share_a_household(registry, county, db):
     linked = logged_events(db, 1, "ChildUpdated")
     assert linked[0].data["changed_fields"] == ["household_id"]
     assert linked[0].data["household_id"] == household
+
+
+def test_clearing_gender_or_birth_date_reads_them_from_the_id_again(registry, county):
+    """A null gender or birth date in a change is not a blank file (an event without them
+    would be invalid): like at registration, they come from the national ID."""
+    child = registry.register_child(child_payload(county))
+    updated = registry.update_child(child["id"], {"gender": None, "birth_date": None,
+                                                  "notes": "清空后按身份证"})
+    assert (updated["gender"], updated["birth_date"]) == (child["gender"], child["birth_date"])
+    assert updated["version"] == 2

@@ -1,8 +1,12 @@
-"""Events published by the pairing service (结对帮扶). Version 1 of each.
+"""Events published by the pairing service (结对帮扶).
 
 Who consumes them: activities (is this person the child's mentor / proxy parent?), registry
-(the mentor on the contact card), notifications (a child lost a mentor: tell someone),
-reporting (coverage, loads, reasons).
+(the mentor on the contact card), notifications (a child lost a mentor: tell someone; a class
+recommended its priority children), reporting (coverage, loads, reasons, recommendations).
+
+Versions: PairingPolicyChanged v2 (the policy is per county and says who gets a mentor) is
+published since v2 exists; v1 stays here, unchanged, so events already logged can be read
+and replayed. A consumer reads both: v2 only adds fields.
 
 Rules of the contract
 - Every pairing has a `pairing_id`; its start event and its end event carry the same id and
@@ -43,6 +47,20 @@ END_REASONS = {
     "buddy_left": "手拉手好朋友已转学或离开本班",
     "child_changed_class": "儿童调班，好朋友不再同班",
 }
+# Why a recommendation (重点推荐) was withdrawn. A person: withdrawn, replaced (the class sent
+# a new list without the child). A registry change: the rest.
+WITHDRAW_REASONS = {
+    "withdrawn": "班级撤回推荐",
+    "replaced": "班级重新推荐，名单中已无该儿童",
+    "child_transferred": "儿童转学",
+    "child_changed_class": "儿童调班",
+    "child_not_left_behind": "儿童不再是留守儿童",
+    "child_graduated": "儿童毕业",
+    "child_inactive": "儿童档案停用",
+}
+# Who gets a mentor teacher (county policy): the children each class recommends (两份总结：
+# 每班推荐4—5名典型学生与教师结对), or every left-behind child (每一位老师都与留守孩子结对子).
+MENTOR_SCOPES = ("recommended", "all")
 # Why the planner (or an admin) chose this mentor.
 ASSIGN_REASONS = {
     "manual": "管理员指定",
@@ -174,3 +192,41 @@ class PairingPolicyChangedV1(Schema):
     proxy_parent_required = fields.Boolean(required=True)
     over_capacity_teachers = fields.Integer(required=True)  # count; the RPC returns the list
     by = fields.String(load_default=None, allow_none=True)
+
+
+@event_schema("pairing", "PairingPolicyChanged", version=2)
+class PairingPolicyChangedV2(PairingPolicyChangedV1):
+    """A county's pairing policy changed (结对政策). v2: the policy belongs to one county
+    (`county_id`), says who gets a mentor (`mentor_scope`) and how many left-behind children
+    one classmate may be the friend of (`buddy_max_children`)."""
+
+    county_id = fields.String(**_id)
+    mentor_scope = fields.String(required=True, validate=validate.OneOf(MENTOR_SCOPES))
+    buddy_max_children = fields.Integer(required=True, validate=validate.Range(min=1))
+
+
+class _Recommendation(Schema):
+    class_id = fields.String(**_id)
+    school_id = fields.String(**_id)
+    child_ids = fields.List(fields.String(validate=validate.Length(min=1, max=64)),
+                            required=True)
+    by = fields.String(load_default=None, allow_none=True)  # user id
+
+
+@event_schema("pairing", "PriorityRecommended", version=1)
+class PriorityRecommendedV1(_Recommendation):
+    """A class recommended its priority children (每班推荐4—5名典型学生): `child_ids` is the
+    class's whole list now, `added` those new to it. Children dropped from the list in the
+    same step are announced by PriorityWithdrawn (reason `replaced`) in the same write."""
+
+    added = fields.List(fields.String(validate=validate.Length(min=1, max=64)), required=True)
+    recommended_on = fields.Date(required=True)  # China date
+
+
+@event_schema("pairing", "PriorityWithdrawn", version=1)
+class PriorityWithdrawnV1(_Recommendation):
+    """Children were taken off a class's priority list (`child_ids`: those withdrawn), by a
+    person or because the registry changed (WITHDRAW_REASONS; unknown codes mean "other")."""
+
+    reason = _code()
+    withdrawn_on = fields.Date(required=True)  # China date

@@ -24,6 +24,7 @@ from eventlet.event import Event
 from pymongo import ASCENDING, DeleteMany, IndexModel, InsertOne, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError, WriteError
 
+from carekit.clock import ServerClock
 from carekit.logs import get_logger
 
 log = get_logger(__name__)
@@ -37,37 +38,6 @@ RETENTION_DAYS = 30
 
 NEW, DONE, BUSY = "new", "done", "busy"
 PROCESSING = "processing"
-
-
-class ServerClock:
-    """The database server's time, as epoch seconds, from this process: the local clock plus
-    an offset measured against the server (`hello`'s localTime), refreshed now and then.
-    Leases compare only times read from this one clock."""
-
-    refresh_seconds = 300
-
-    def __init__(self, database, local=time.time):
-        self.database = database
-        self.local = local  # this host's clock (a test gives one that is off)
-        self._offset = None
-        self._measured = 0.0
-
-    def now(self):
-        if self._offset is None or time.monotonic() - self._measured > self.refresh_seconds:
-            self._measure()
-        return self.local() + self._offset
-
-    def _measure(self):
-        before = self.local()
-        server = self.database.command("hello").get("localTime")
-        after = self.local()
-        if server is None:
-            self._offset = 0.0
-        else:
-            if server.tzinfo is None:
-                server = server.replace(tzinfo=timezone.utc)
-            self._offset = server.timestamp() - (before + after) / 2
-        self._measured = time.monotonic()
 
 
 class GroupWrite:

@@ -43,7 +43,7 @@ class ReplayRequest(Schema):
     queue = fields.String(required=True, validate=validate.Regexp(r"^evt-[A-Za-z0-9_.-]{1,200}$"))
     after = fields.String(load_default=None, allow_none=True,
                           validate=validate.Regexp(r"^[0-9]{1,40}$"))
-    limit = fields.Integer(load_default=PAGE, validate=validate.Range(min=1, max=PAGE))
+    limit = fields.Integer(load_default=PAGE, strict=True, validate=validate.Range(min=1, max=PAGE))
 
 
 class EventLogReplayer(DependencyProvider):
