@@ -324,6 +324,9 @@ def test_the_api_document_and_its_page_are_served_locally(world):
     assert client.get("/api/docs/assets/swagger-ui-bundle.js").status_code == 200
     assert client.get("/api/docs/assets/secrets.txt").status_code == 404
     assert json.loads(json.dumps(document))  # plain JSON, no Decimal or dates
+    public = client.get("/api/asyncapi.json")  # the other bureaus' contract (carekit.bureaus)
+    assert public.status_code == 200 and public.json()["asyncapi"] == "2.6.0"
+    assert "{bureau}.VisitLogged" in public.json()["channels"]
 
 
 def test_dates_no_one_means_are_refused_before_any_service_sees_them(world):

@@ -58,6 +58,12 @@ def openapi_document(call):
     return openapi.document(tuple(ROUTES))
 
 
+def asyncapi_document(call):
+    """The contract of the de-identified stream for other bureaus (carekit.bureaus)."""
+    from carekit.bureaus import asyncapi
+    return web.json_response(asyncapi.document())
+
+
 def docs_page(call):
     page = """<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>关爱留守儿童 API 文档</title>
@@ -89,6 +95,8 @@ ROUTES = [
     route("metrics", "GET", "/metrics", PUBLIC, prometheus, "Prometheus 指标", TAG, **_plain),
     route("openapi", "GET", "/api/openapi.json", PUBLIC, openapi_document, "OpenAPI 文档", TAG,
           **_plain),
+    route("asyncapi", "GET", "/api/asyncapi.json", PUBLIC, asyncapi_document,
+          "其他部门订阅的公开事件流 AsyncAPI 文档", TAG, **_plain),
     route("docs", "GET", "/api/docs", PUBLIC, docs_page, "API 文档页面", TAG, produces=(HTML,),
           **_plain),
     route("docs_asset", "GET", "/api/docs/assets/<asset:asset>", PUBLIC, docs_asset,
