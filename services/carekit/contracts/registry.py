@@ -11,6 +11,11 @@ the child's full current snapshot (the CHILD_SNAPSHOT fields), so a subscriber c
 projection with `upsert_if_newer(coll, child_id, version, snapshot)` and ignore older events
 arriving late.
 
+Other bureaus: what of each event is public is declared on its decorator (`public=`,
+carekit/events/public.py): for child events the pseudonym, township, age band, gender,
+left-behind type, status and family situation (the school and grade for education-side
+subscribers); townships and the county; schools for the education side only.
+
 Versions: a published version never changes. Where facts were added, `version=2` sits beside
 v1 and the registry publishes v2 only; an event log replayed from before carries v1. Every v2
 keeps each v1 field with its name, type and meaning, so a consumer treats v1 and v2 data the
