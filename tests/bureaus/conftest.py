@@ -2,8 +2,7 @@
 county's bureau commands on the test's broker."""
 import pytest
 
-from registry.service import RegistryService
-from registry.tests.helpers import ADMIN
+from registry.tests.helpers import registry  # noqa: F401  (runs it with the config below)
 from tests.bureaus.support import TestCounty
 
 
@@ -12,13 +11,6 @@ def registry_config(make_config):
     # relays read the subscriber list at most 0.2 s old (and onboarding waits that long)
     return make_config("registry", SUBSCRIBER_MODULES="registry.service",
                        PUBLIC_DIRECTORY_SECONDS="0.2")
-
-
-@pytest.fixture
-def registry(run_service, rpc, registry_config):
-    run_service(RegistryService, registry_config)
-    with rpc(registry_config, context_data={"user_id": ADMIN}) as proxy:
-        yield proxy.registry
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ example subscriber (pika + jsonschema, in its own process) under their own accou
 import json
 from datetime import date, timedelta
 
-import amqp.exceptions
 import pytest
 from kombu import Connection, Producer
 
@@ -15,17 +14,10 @@ from carekit.events.records import EVENT_LOG
 from carekit.testing.plugin import wait_for
 from registry.tests.helpers import child_payload, county, db, national_id  # noqa: F401
 from tests.bureaus.support import asyncapi_file, private_values_in, run_amqp_subscriber
+from tests.infra.test_rabbitmq_provision import refused
 
 PRIVATE = ["李小明", "李建国", "张桂英", "13812345678", "0731-87654321", "花明楼镇炭子冲村3组",
            "2016-05-17", "内向", "父亲返乡创业", "随祖母迁居道林镇", "东莞市", "电子厂工人"]
-
-
-def refused(action):
-    try:
-        action()
-    except amqp.exceptions.AccessRefused:
-        return True
-    return False
 
 
 def logged(db, count, names):
