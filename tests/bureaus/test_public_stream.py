@@ -219,3 +219,58 @@ def test_replay_sends_what_the_bureau_missed_once_in_order(
                     ("ChildUpdated", child[before["id"]], True, True)]
     assert len({r["event"]["id"] for r in received}) == 4
     assert live["envelope"]["subject"] == after["id"]
+
+
+def test_the_commands_as_ops_run_them(registry, county, db, run_service, make_config,
+                                      rabbit_admin, amqp_uri, tmp_path):
+    """`python -m carekit.bureaus` in its own process, every publisher running: onboard
+    prints the credentials once, list shows the bureau, offboard removes it."""
+    import os
+    import re
+    import subprocess
+    import sys
+    import uuid
+
+    from activities.service import ActivitiesService
+    from pairing.service import PairingService
+    from tests.bureaus.support import ROOT
+    for cls, name in ((PairingService, "pairing"), (ActivitiesService, "activities")):
+        run_service(cls, make_config(name, PUBLIC_DIRECTORY_SECONDS="0.2"))
+    env = dict(os.environ, AMQP_URI=amqp_uri, RABBITMQ_MANAGEMENT_URL=rabbit_admin.api,
+               PYTHONPATH=str(ROOT / "services"))
+    bureau = "cli" + uuid.uuid4().hex[:8]
+
+    def command(*args):
+        result = subprocess.run([sys.executable, "-m", "carekit.bureaus"] + list(args),
+                                env=env, capture_output=True, text=True, timeout=120)
+        return result.returncode, result.stdout, result.stderr
+
+    registry.register_child(child_payload(county, seq=9))  # before: for the replay
+    code, out, err = command("onboard", bureau, "--events",
+                             "ChildRegistered,MentorAssigned,VisitLogged")
+    try:
+        assert code == 0, err
+        password = re.search(r"password: (\S+)", out).group(1)
+        assert "queue:    public.{}".format(bureau) in out
+        registry.register_child(child_payload(county, seq=8))
+        with Connection("amqp://bureau-{}:{}@{}:{}/{}".format(
+                bureau, password, rabbit_admin.host, rabbit_admin.port,
+                amqp_uri.rsplit("/", 1)[1])) as conn:
+            channel = conn.channel()
+            message = wait_for(lambda: channel.basic_get("public." + bureau, no_ack=True),
+                               message="the bureau's first event")
+        assert json.loads(message.body)["type"] == "org.care-network.public.ChildRegistered.v2"
+        code, out, err = command("list")
+        assert code == 0, err
+        row = next(line for line in out.splitlines() if line.startswith(bureau))
+        assert "ChildRegistered,MentorAssigned,VisitLogged" in row and " yes " in row
+        code, out, err = command("replay", bureau, "--since", "2026-01-01")
+        assert code == 0 and "1 event(s) replayed" in out, err  # the child registered before
+    finally:
+        assert command("offboard", bureau)[0] == 0
+    assert not rabbit_admin_user_exists(rabbit_admin, "bureau-" + bureau)
+
+
+def rabbit_admin_user_exists(rabbit_admin, user):
+    from carekit.bureaus.broker import Api
+    return Api(rabbit_admin.api, rabbit_admin.user, rabbit_admin.password).user_exists(user)

@@ -40,6 +40,9 @@ AGE_BANDS = ("0-5", "6-8", "9-11", "12-14", "15-17", "18+")
 _CLOSED_NUMBERS = (fields.Integer, fields.Float, fields.Decimal, fields.Number)
 
 
+KINDS = ("child", "refs", "keep", "org", "dates", "age", "education", "education_only")
+
+
 class PublicDeclarationError(TypeError):
     pass
 
@@ -84,10 +87,8 @@ class Public:
     def declare(cls, declaration, schema_cls):
         """A Public bound to `schema_cls`, checked: every name exists, kept values are closed."""
         if isinstance(declaration, Public):
-            declaration = {k: getattr(declaration, k) for k in (
-                "child", "refs", "keep", "org", "dates", "age", "education", "education_only")}
-        unknown = set(declaration) - {"child", "refs", "keep", "org", "dates", "age",
-                                      "education", "education_only"}
+            declaration = {k: getattr(declaration, k) for k in KINDS}
+        unknown = set(declaration) - set(KINDS)
         if unknown:
             raise PublicDeclarationError("unknown public field kinds {}".format(sorted(unknown)))
         declaration = {k: tuple(v) if isinstance(v, (list, tuple)) else v
@@ -99,9 +100,11 @@ class Public:
         if missing:
             raise PublicDeclarationError("{}: no field(s) {} to make public".format(
                 schema_cls.__name__, ", ".join(missing)))
-        if len(named) != len(set(named)):
-            raise PublicDeclarationError("{}: a field is declared public twice".format(
-                schema_cls.__name__))
+        outputs = public.output_names()
+        if len(named) != len(set(named)) or len(outputs) != len(set(outputs)):
+            raise PublicDeclarationError("{}: a public field is declared twice, or under a "
+                                         "name the stream uses itself".format(
+                                             schema_cls.__name__))
         for name in public.keep:
             if not _closed(schema_fields[name]):
                 raise PublicDeclarationError(
@@ -130,12 +133,9 @@ class Public:
             + (["age_band"] if self.age else [])
         return names + (list(self.education) if education else [])
 
-    def is_datetime(self, name):
-        return isinstance(self.fields_of[name], fields.DateTime)
-
     def copy(self, data, recorded_on, pseudonym, education):
         """The public data of one event for one bureau. `data`: the event's data as sent
-        (JSON values); `pseudonym(value)`: the bureau's pseudonym of an id."""
+        (JSON values); `pseudonym(kind, value)`: the bureau's pseudonym of an id."""
         out = {"recorded_on": recorded_on.isoformat()}
         if self.child:
             out["child"] = _maybe(pseudonym, data.get(self.child))
