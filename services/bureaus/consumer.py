@@ -16,6 +16,7 @@ import time
 from functools import partial
 
 import eventlet
+from amqp.exceptions import ChannelError, ConsumerCancelled
 from kombu import Connection, Consumer, Queue
 from nameko.extensions import SharedExtension
 
@@ -87,34 +88,55 @@ class WebhookConsumer(SharedExtension):
                 eventlet.sleep(min(0.2 * 2 ** failures, 10))
 
     def _consume(self, connection):
-        channel = connection.channel()
-        channel.basic_qos(0, 1, False)
-        consumers, next_refresh = {}, 0.0
-        while self._running:
-            if time.monotonic() >= next_refresh:
-                hooks = storage.active_webhooks(self.mongo.database)
-                self.endpoints = {b: Endpoint.of(self.signing_key, b, hook)
-                                  for b, hook in hooks.items()}
-                for bureau in set(consumers) - set(hooks):
-                    consumers.pop(bureau).cancel()
-                for bureau in sorted(set(hooks) - set(consumers)):
-                    consumers[bureau] = self._consumer(channel, bureau)
-                next_refresh = time.monotonic() + REFRESH_SECONDS
-            if not consumers:
-                eventlet.sleep(0.5)
-                continue
-            try:
-                connection.drain_events(timeout=0.5)
-            except socket.timeout:
-                pass
-        for consumer in consumers.values():
-            consumer.cancel()
+        consumers, next_refresh = {}, 0.0   # bureau -> kombu Consumer on a channel of its own
+        try:
+            while self._running:
+                if time.monotonic() >= next_refresh:
+                    self._follow_directory(connection, consumers)
+                    next_refresh = time.monotonic() + REFRESH_SECONDS
+                if not consumers:
+                    eventlet.sleep(0.5)
+                    continue
+                try:
+                    connection.drain_events(timeout=0.5)
+                except socket.timeout:
+                    pass
+                except ConsumerCancelled as exc:  # its queue was deleted (offboarded)
+                    tag = exc.reply_text
+                    for bureau, consumer in list(consumers.items()):
+                        if tag in getattr(consumer, "_active_tags", {}).values():
+                            self._drop(consumers, bureau)
+        finally:
+            for bureau in list(consumers):
+                self._drop(consumers, bureau)
 
-    def _consumer(self, channel, bureau):
-        consumer = Consumer(channel, queues=[Queue(webhook_queue(bureau), no_declare=True)],
-                            no_ack=False, on_message=partial(self._on_message, bureau))
-        consumer.consume()
-        return consumer
+    def _follow_directory(self, connection, consumers):
+        hooks = storage.active_webhooks(self.mongo.database)
+        self.endpoints = {b: Endpoint.of(self.signing_key, b, hook) for b, hook in hooks.items()}
+        for bureau in set(consumers) - set(hooks):
+            self._drop(consumers, bureau)
+        for bureau in sorted(set(hooks) - set(consumers)):
+            # a channel per bureau: a queue gone (offboarding) closes only its channel
+            channel = connection.channel()
+            try:
+                channel.basic_qos(0, 1, False)
+                consumer = Consumer(channel, queues=[Queue(webhook_queue(bureau),
+                                                           no_declare=True)],
+                                    no_ack=False, on_message=partial(self._on_message, bureau))
+                consumer.consume()
+            except ChannelError as exc:
+                log.warning("webhook_queue_unavailable", bureau=bureau, error=repr(exc))
+                continue
+            consumers[bureau] = consumer
+
+    @staticmethod
+    def _drop(consumers, bureau):
+        consumer = consumers.pop(bureau)
+        try:
+            consumer.cancel()
+            consumer.channel.close()
+        except Exception:  # the channel is already closed by the broker
+            pass
 
     def _on_message(self, bureau, message):
         endpoint = self.endpoints.get(bureau)

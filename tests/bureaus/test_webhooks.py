@@ -6,6 +6,7 @@ import hmac
 import json
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 import eventlet
@@ -148,6 +149,13 @@ def test_failures_are_retried_with_backoff_then_parked_listed_and_requeued(
                  message="sent again")
         assert rpc.parked_webhooks({"bureau": "gongan"})["items"] == []
         assert len(flaky.calls) == 1
+        # the queue of a bureau that leaves goes away under the consumers; the others go on
+        webhook_county.api.delete("/queues/{}/webhook.fulian".format(
+            urllib.parse.quote(webhook_county.vhost, safe="")))
+        onboarding.offboard(webhook_county, "fulian")
+        registry.register_child(child_payload(county, seq=2))
+        wait_for(lambda: len(down.calls) == 2, timeout=30, message="gongan still served")
+        assert len(flaky.calls) == 1
         for bad in ({"bureau": {"$ne": None}}, {"bureau": "gongan", "ids": ["../x"]},
                     {"bureau": "gongan", "after": "0"}, None):
             with pytest.raises(RemoteError, match="validation_failed"):
@@ -158,4 +166,4 @@ def test_failures_are_retried_with_backoff_then_parked_listed_and_requeued(
     finally:
         flaky.stop()
         down.stop()
-    assert db[EVENT_LOG].count_documents({"public.gongan": {"$exists": True}}) == 1
+    assert db[EVENT_LOG].count_documents({"public.gongan": {"$exists": True}}) == 2

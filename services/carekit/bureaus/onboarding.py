@@ -167,11 +167,11 @@ def offboard(county, bureau):
     county.each_publisher("unsubscribe_bureau", {"bureau": bureau,
                                                  "generation": int(county.clock() * 1000)})
     api, vhost = county.api, county.vhost
-    api.delete("/queues/{}/{}".format(_q(vhost), _q(bureau_queue(bureau))))
-    had_webhook = api.delete("/queues/{}/{}".format(_q(vhost), _q(webhook_queue(bureau))))
-    api.delete("/users/" + _q(county.user(bureau)))
-    if had_webhook:
+    if api.queue(vhost, webhook_queue(bureau)) is not None:  # stop POSTing, then delete
         county.rpc[county.webhook_service].remove_webhook({"bureau": bureau})
+    for queue in (bureau_queue(bureau), webhook_queue(bureau)):
+        api.delete("/queues/{}/{}".format(_q(vhost), _q(queue)))
+    api.delete("/users/" + _q(county.user(bureau)))
     return {"bureau": bureau, "removed": True}
 
 
