@@ -274,3 +274,61 @@ def test_the_commands_as_ops_run_them(registry, county, db, run_service, make_co
 def rabbit_admin_user_exists(rabbit_admin, user):
     from carekit.bureaus.broker import Api
     return Api(rabbit_admin.api, rabbit_admin.user, rabbit_admin.password).user_exists(user)
+
+
+def test_the_registry_sends_copies_under_its_own_least_privilege_account(
+        run_service, make_config, rpc, county_of, rabbit_admin, amqp_uri, monkeypatch):
+    """As compose runs it: provisioned accounts, BROKER_TOPOLOGY=provisioned. The registry's
+    account may publish to care.public only its own public events."""
+    import secrets
+    import uuid
+
+    from kombu import Connection, Producer
+
+    from carekit.events import topology
+    from registry.service import RegistryService
+    from registry.tests.helpers import ADMIN
+    from tests.infra.test_rabbitmq_provision import provision
+    api = county_of().api
+    vhost = amqp_uri.rsplit("/", 1)[1]
+    prefix, password = "t{}-care-".format(uuid.uuid4().hex[:8]), secrets.token_hex(16)
+    users = provision.provision(api, vhost, ["registry"],
+                                topology.subscriptions_in_modules(["registry.service"]),
+                                {"registry": password}, secrets.token_hex(16),
+                                user_prefix=prefix, log=lambda message: None)
+    try:
+        monkeypatch.setenv("SUBSCRIBER_MODULES", "registry.service")
+        topology.main(["--amqp-uri", amqp_uri])
+        account = "amqp://{}registry:{}@{}:{}/{}".format(prefix, password, rabbit_admin.host,
+                                                        rabbit_admin.port, vhost)
+        config = make_config("registry", AMQP_URI=account, BROKER_TOPOLOGY="provisioned",
+                             SUBSCRIBER_MODULES="registry.service",
+                             PUBLIC_DIRECTORY_SECONDS="0.2")
+        run_service(RegistryService, config)
+        bureaus = county_of()
+        told = onboarding.onboard(bureaus, "minzheng", ["ChildRegistered", "VisitLogged"])
+        with rpc(dict(config, AMQP_URI=amqp_uri), context_data={"user_id": ADMIN}) as proxy:
+            c = proxy.registry.create_county({"code": "430124", "name": "宁乡县"})
+            t = proxy.registry.create_township({"county_id": c["id"], "code": "01",
+                                                "name": "花明楼镇"})
+            s = proxy.registry.register_school({"township_id": t["id"], "code": "HML-01",
+                                                "name": "花明楼镇中心小学"})
+            k = proxy.registry.create_class({"school_id": s["id"], "grade": 3, "number": 2})
+            proxy.registry.register_child(child_payload({"schools": [s], "classes": [k]}))
+        with Connection(bureaus.uri(told)) as conn:
+            message = wait_for(lambda: conn.channel().basic_get("public.minzheng", no_ack=True),
+                               message="the copy sent under the registry's account")
+        assert json.loads(message.body)["data"]["township_id"] == t["id"]
+
+        def publish(key):
+            with Connection(account, transport_options={"confirm_publish": True}) as conn:
+                Producer(conn.channel()).publish({"forged": True}, exchange=PUBLIC_EXCHANGE,
+                                                 routing_key=key, retry=False)
+        assert refused(lambda: publish("minzheng.VisitLogged"))  # activities' event
+        assert refused(lambda: publish("minzheng.MentorAssigned"))  # pairing's
+        assert not refused(lambda: publish("nobody.ChildRegistered"))  # its own (unrouted)
+        with Connection(account) as conn:
+            assert refused(lambda: conn.channel().basic_get("public.minzheng"))
+    finally:
+        for user in users:
+            api.delete("/users/" + user)
