@@ -13,7 +13,8 @@ Onboarding, in this order, so that nothing published from the moment it returns 
 3. the bureau's read-only RabbitMQ account with a fresh password, or its webhook secret:
    printed once, kept nowhere in clear.
 Running it again is safe: it changes the subscription to what it says and renews the
-credentials. Offboarding stops the copies, then removes the queue and the account.
+credentials. Offboarding stops the copies (and the POSTs), then removes the queue and the
+account.
 """
 import heapq
 import secrets
@@ -162,7 +163,7 @@ def onboard(county, bureau, events, education=False, webhook=None):
 
 
 def offboard(county, bureau):
-    """Stop the copies, then remove the queue, the account and the webhook."""
+    """Stop the copies and the webhook's POSTs, then remove the queue and the account."""
     _check_name(bureau)
     county.each_publisher("unsubscribe_bureau", {"bureau": bureau,
                                                  "generation": int(county.clock() * 1000)})
