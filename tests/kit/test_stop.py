@@ -38,7 +38,7 @@ def stop(process, within):
 
 
 @pytest.mark.parametrize("service", ["registry", "pairing", "activities", "notifications",
-                                     "reporting"])
+                                     "reporting", "bureaus"])
 def test_an_idle_service_stops_within_five_seconds(service, make_config, rpc):
     config = make_config(service)
     env = {k: str(v) for k, v in config.items()
