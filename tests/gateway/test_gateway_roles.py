@@ -22,7 +22,7 @@ AUTHORS = TEACHERS | {V, S}
 PUBLIC = "public"
 
 EXPECTED = {
-    "health": PUBLIC, "metrics": PUBLIC, "openapi": PUBLIC, "docs": PUBLIC,
+    "health": PUBLIC, "metrics": PUBLIC, "openapi": PUBLIC, "asyncapi": PUBLIC, "docs": PUBLIC,
     "docs_asset": PUBLIC, "login": PUBLIC,
     "logout": ALL, "whoami": ALL, "change_password": ALL, "list_tokens": ALL,
     "create_token": ALL, "revoke_token": ALL,
