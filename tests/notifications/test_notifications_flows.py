@@ -75,7 +75,9 @@ def test_monthly_message_to_a_migrant_parent_who_opted_in(network):
     child = net.register_child()
     today = china_today()
     first = today.replace(day=1)
-    net.clock.set(china(first.year, first.month, 1, 12))  # before 19:00 on the 1st
+    # opted in after this month's 19:00 send of last month's summary: the first one due is
+    # this month's, sent on the 1st of the next
+    net.clock.set(china(first.year, first.month, 1, 20))
     net.notifications.set_parent_summary({"child_id": child["id"], "relations": ["father"],
                                           "by": ADMIN_USER})
     mentor = county["staff"]["mentor"]
