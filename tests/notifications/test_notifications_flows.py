@@ -55,6 +55,7 @@ def test_an_unpaired_child_escalates_to_the_county_bot(network):
         "bot_webhook_url": net.bot.url, "unpaired": {"after_days": 5,
                                                      "escalate_after_days": 5}}})
     child = net.register_child()
+    net.recommend(child)  # within the default mentor scope: the class's 典型 children
     today = china_today()
     net.clock.set(china(today.year, today.month, today.day, 10) + timedelta(days=10))
     net.wait_settled()
