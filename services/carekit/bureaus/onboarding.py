@@ -20,6 +20,7 @@ import heapq
 import secrets
 import time
 
+from carekit.bureaus import directory
 from carekit.bureaus.broker import (BUREAU_NAME, PUBLIC_EXCHANGE, bureau_permissions,
                                     bureau_queue, bureau_user, routing_key, webhook_queue)
 from carekit.bureaus.broker import quoted as _q
@@ -182,24 +183,18 @@ def listing(county, with_webhooks=True):
     api, vhost = county.api, county.vhost
     queues = {q["name"]: q for q in api.queues(vhost)
               if q["name"].startswith(("public.", "webhook."))}
-    views = county.each_publisher("bureau_subscriptions")
-    directory = {}
-    for service, entries in views.items():
-        for entry in entries:
-            directory.setdefault(entry["bureau"], {})[service] = entry
+    subscriptions = directory.merged(county.each_publisher("bureau_subscriptions"),
+                                     county.publishers)
     webhooks = {}
     if with_webhooks and any(name.startswith("webhook.") for name in queues):
         webhooks = {w["bureau"]: w
                     for w in county.rpc[county.webhook_service].bureau_webhooks()}
     bureaus = {name.split(".", 1)[1] for name in queues} | {
-        b for b, seen in directory.items() if any(e["active"] for e in seen.values())}
+        b for b, entry in subscriptions.items() if entry["active"]}
     rows = []
     for bureau in sorted(bureaus):
         queue = queues.get(bureau_queue(bureau)) or queues.get(webhook_queue(bureau))
-        seen = directory.get(bureau, {})
-        entries = [seen.get(service) for service in county.publishers]
-        agreed = all(e and e["active"] and e["generation"] == entries[0]["generation"]
-                     for e in entries)
+        subscription = subscriptions.get(bureau, {})
         keys = api.bindings_from(vhost, PUBLIC_EXCHANGE, queue["name"]) if queue else {}
         rows.append({
             "bureau": bureau, "queue": queue["name"] if queue else None,
@@ -208,8 +203,8 @@ def listing(county, with_webhooks=True):
             "messages": int((queue or {}).get("messages") or 0),
             "consumers": int((queue or {}).get("consumers") or 0),
             "events": sorted(k.split(".", 1)[1] for k in keys),
-            "education": bool(entries[0] and entries[0]["education"]),
-            "publishers_agree": agreed,
+            "education": bool(subscription.get("education")),
+            "publishers_agree": bool(subscription.get("publishers_agree")),
             "account": api.user_exists(county.user(bureau)),
             "webhook": webhooks.get(bureau),
         })
