@@ -32,6 +32,7 @@ SCHOOL_OWNS, CLASS_OWNS, STAFF_OWNS = (st.SCHOOLS,), (st.CLASSES,), (st.STAFF,)
 VOLUNTEER_OWNS, CHILD_OWNS, PAIRING_OWNS = (st.VOLUNTEERS,), (st.CHILDREN,), (st.PAIRINGS,)
 VISIT_OWNS = (st.CARE_RECORDS, st.FOLLOW_UPS, st.CHILDREN)
 DIARY_OWNS, ACTIVITY_OWNS = (st.DIARY, st.CHILDREN), (st.ACTIVITIES,)
+POLICY_OWNS, PRIORITY_OWNS = (st.PAIRING_POLICIES,), (st.PRIORITY,)
 
 
 def _load(schema, payload):
@@ -222,6 +223,18 @@ class NotificationsService(CareService):
         d = event.data
         projection.pairing_ended(self.db, d, d["kind"], d.get("partner_id"),
                                  d.get("partner_name"), needs_repairing=d["needs_repairing"])
+
+    @subscribe("pairing", "PairingPolicyChanged", owns=POLICY_OWNS)
+    def on_pairing_policy_changed(self, event):
+        projection.pairing_policy(self.db, event.data)
+
+    @subscribe("pairing", "PriorityRecommended", owns=PRIORITY_OWNS)
+    def on_priority_recommended(self, event):
+        projection.priority(self.db, event.data, True, event.time)
+
+    @subscribe("pairing", "PriorityWithdrawn", owns=PRIORITY_OWNS)
+    def on_priority_withdrawn(self, event):
+        projection.priority(self.db, event.data, False, event.time)
 
     # -- activities --------------------------------------------------------------------------------
     @subscribe("activities", "VisitLogged", owns=VISIT_OWNS)

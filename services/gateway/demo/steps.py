@@ -14,11 +14,11 @@ from datetime import date, datetime, timedelta, timezone
 
 from faker import Faker
 
+from carekit.clock import CHINA_TZ
 from carekit.errors import parse_remote_error
 from gateway.demo import spec
 from registry.sample_roster import RosterMaker, to_xlsx
 
-CHINA = timezone(timedelta(hours=8))
 
 
 class Refused(Exception):
@@ -50,7 +50,7 @@ class Demo:
         self.started = datetime.now(timezone.utc)
         self.accounts = accounts
         self.log = log
-        self.today = today or datetime.now(CHINA).date()
+        self.today = today or datetime.now(CHINA_TZ).date()
         self.county = None
         self.townships = {}
         self.schools = {}
