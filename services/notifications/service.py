@@ -1,7 +1,8 @@
 """The notifications service: reminders that keep any child from being forgotten.
 
 Thin: event handlers feed the projections, two timers sweep (decide what fell due) and
-dispatch (deliver it), RPCs validate their argument and call the domain. See README.md.
+dispatch (deliver it), RPCs validate their argument and call the domain; other bureaus'
+webhooks (notifications.bureaus) are delivered by a consumer of their own. See README.md.
 """
 from nameko.rpc import RpcProxy, rpc
 
@@ -16,6 +17,10 @@ from carekit.mongo import Database
 from carekit.service import CareService
 from notifications import projection, queries, schemas, settings, sweep
 from notifications import storage as st
+from notifications.bureaus import schemas as bureau_schemas
+from notifications.bureaus import storage as bureau_storage
+from notifications.bureaus import webhooks
+from notifications.bureaus.wiring import BureauWebhooks
 from notifications.clock import Clock
 from notifications.delivery import Dispatcher
 from notifications.wiring import ActingService, Delivery, contact_book, tick
@@ -36,12 +41,13 @@ def _load(schema, payload):
 
 class NotificationsService(CareService):
     name = "notifications"
-    db = Database(indexes=st.INDEXES)
+    db = Database(indexes=dict(st.INDEXES, **bureau_storage.INDEXES))
     outbox = Outbox(carriers=st.CARRIERS)
     clock = Clock()
     delivery = Delivery()
     acting = ActingService()
     registry = RpcProxy("registry")  # contact details at send time, nothing else
+    bureau_hooks = BureauWebhooks()  # consumes webhook.<bureau>, POSTs signed (its own thread)
 
     # -- timers ----------------------------------------------------------------------------------
     @tick
@@ -102,6 +108,29 @@ class NotificationsService(CareService):
     def set_parent_summary(self, payload):
         return settings.set_parent_summary(self.db, _load(schemas.ParentSummaryInput(), payload),
                                            self.clock.now())
+
+    # -- other bureaus' webhooks (notifications.bureaus; the county's administrator) -----------
+    @rpc
+    def register_bureau_webhook(self, payload):
+        schema = bureau_schemas.WebhookSchema(allow_http=self.bureau_hooks.allow_http)
+        return webhooks.register(self.db, self.bureau_hooks, _load(schema, payload))
+
+    @rpc
+    def remove_bureau_webhook(self, payload):
+        return webhooks.remove(self.db, _load(bureau_schemas.BureauSchema(), payload))
+
+    @rpc
+    def bureau_webhooks(self):
+        return webhooks.listing(self.db)
+
+    @rpc
+    def parked_bureau_webhooks(self, payload):
+        return webhooks.parked_page(self.db, _load(bureau_schemas.ParkedPageSchema(), payload))
+
+    @rpc
+    def requeue_bureau_webhooks(self, payload):
+        return webhooks.requeue(self.db, self.bureau_hooks,
+                                _load(bureau_schemas.RequeueSchema(), payload))
 
     # -- registry ----------------------------------------------------------------------------------
     @subscribe("registry", "SchoolRegistered", owns=SCHOOL_OWNS)

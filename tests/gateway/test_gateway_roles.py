@@ -61,6 +61,7 @@ EXPECTED = {
     "staff_awards": ADMINS | TEACHERS, "grant_staff_award": ADMINS, "school_awards": ADMINS,
     "assessments": CARERS, "record_assessment": ADMINS | TEACHERS,
     "my_inbox": ALL, "mark_read": ALL, "mark_all_read": ALL,
+    "list_bureaus": {C}, "parked_bureau_deliveries": {C}, "requeue_bureau_deliveries": {C},
     # pending: their services' RPCs are being built; the rule is decided already
     "school_statistics": ADMINS | {AN},
     "county_dashboard": ADMINS | {AN}, "request_report": ADMINS | {AN},
@@ -112,7 +113,7 @@ def targets(world):
               "record_id": record, "entry_id": entry, "activity_id": activity,
               "plan_id": plan, "pairing_id": "0" * 32, "action_id": "0" * 16,
               "token_id": "0" * 16, "username": "spare.teacher", "asset": "swagger-ui.css",
-              "notification_id": "0" * 16, "report_id": "0" * 16}
+              "notification_id": "0" * 16, "report_id": "0" * 16, "bureau": "minzheng"}
     own = {H: {"staff_id": ids["H"]}, T: {"staff_id": ids["T"]}, V: {"volunteer_id": ids["V"]}}
 
     def for_role(role):
