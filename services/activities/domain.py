@@ -66,6 +66,8 @@ TIMELINE_TYPE_LABELS = {"care_record": "帮扶记录", "diary": "成长日记", 
 
 assert set(CARE_KIND_LABELS) == set(contract.CARE_KINDS)
 assert set(ACTIVITY_KIND_LABELS) == set(contract.ACTIVITY_KINDS)
+assert set(DUTY_PERIODS) == set(contract.DUTY_PERIODS)
+assert set(DUTY_ACTIVITIES) == set(contract.DUTY_ACTIVITIES)
 
 
 # -- ids and time ----------------------------------------------------------------------------
@@ -256,6 +258,19 @@ def rota_in_force(versions, day):
 def duty_slots(rota, day):
     weekday = day.isoweekday()
     return [s for s in (rota or {}).get("slots", []) if s["weekday"] == weekday]
+
+
+def with_swaps(slot, swaps):
+    """A slot's staff on one date after that date's swaps (代班): [{staff_id, substitute_id}]
+    of the slot's period. A substitute takes the place of the one replaced."""
+    replaced = {s["staff_id"]: s["substitute_id"] for s in swaps
+                if s["period"] == slot["period"]}
+    staff = []
+    for staff_id in slot["staff_ids"]:
+        staff_id = replaced.get(staff_id, staff_id)
+        if staff_id not in staff:
+            staff.append(staff_id)
+    return staff
 
 
 # -- timeline paging -------------------------------------------------------------------------

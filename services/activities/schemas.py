@@ -4,6 +4,8 @@ Types, ranges and within-one-payload rules live here; rules that need stored sta
 child registered? is the time before the child's file was opened?) live in the commands.
 Every RPC takes one dict; unknown keys are refused so a misspelt field is never ignored.
 """
+from datetime import date
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from activities import domain
@@ -32,9 +34,26 @@ def Text(max_length, **kwargs):
     return fields.String(validate=validate.Length(max=max_length), **kwargs)
 
 
+# Dates and times the programme can have: year 0001 or 9999 is a typing slip, and beyond
+# Python's datetime range once turned into UTC (an internal error instead of an answer).
+EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
+_DAY_RANGE = "out_of_range|日期应在 {} 到 {} 之间".format(EARLIEST, LATEST)
+
+
+def Day(**kwargs):
+    return fields.Date(validate=validate.Range(min=EARLIEST, max=LATEST, error=_DAY_RANGE),
+                       **kwargs)
+
+
+def _moment_in_range(value):
+    if not EARLIEST <= value.date() <= LATEST:
+        raise ValidationError(_DAY_RANGE)
+
+
 def Moment(**kwargs):
     # A time without offset is Beijing time: that is what a teacher's phone means.
-    return fields.AwareDateTime(default_timezone=domain.CHINA_TZ, **kwargs)
+    return fields.AwareDateTime(default_timezone=domain.CHINA_TZ, validate=_moment_in_range,
+                                **kwargs)
 
 
 def OneOf(choices, **kwargs):
@@ -75,7 +94,7 @@ class FollowUpSchema(Schema):
                               validate=validate.Length(min=1, max=64))
     action = fields.String(required=True, validate=validate.Length(min=1, max=200))
     owner_id = Id()
-    due_on = fields.Date(required=True)
+    due_on = Day(required=True)
     done = fields.Boolean(load_default=False)
 
 
@@ -131,7 +150,7 @@ class GetByIdSchema(Schema):
 
 # -- growth diary --------------------------------------------------------------------------------
 class DiaryFields(Schema):
-    entry_date = fields.Date(required=True)
+    entry_date = Day(required=True)
     study = Text(2000)
     mood = Text(2000)
     behaviour = Text(2000)
@@ -202,7 +221,7 @@ class MarkSchema(Schema):
 class RecordAttendanceSchema(Schema):
     activity_id = Id()
     taken_by = Id()
-    held_on = fields.Date(load_default=None, allow_none=True)
+    held_on = Day(load_default=None, allow_none=True)
     participant_count = fields.Integer(load_default=None, allow_none=True,
                                        validate=validate.Range(min=0, max=100000))
     notes = Text(2000)
@@ -221,8 +240,8 @@ class RecordAttendanceSchema(Schema):
 
 class CalendarSchema(Schema):
     school_id = Id()
-    date_from = fields.Date(required=True)
-    date_to = fields.Date(required=True)
+    date_from = Day(required=True)
+    date_to = Day(required=True)
     kinds = fields.List(OneOf(contract.ACTIVITY_KINDS), load_default=None, allow_none=True)
     include_cancelled = fields.Boolean(load_default=False)
 
@@ -246,7 +265,7 @@ class SlotSchema(Schema):
 class SetDutyRotaSchema(Schema):
     school_id = Id()
     set_by = Id()
-    effective_from = fields.Date(required=True)
+    effective_from = Day(required=True)
     slots = fields.List(fields.Nested(SlotSchema), required=True,
                         validate=validate.Length(min=1, max=14))
 
@@ -265,9 +284,62 @@ class SchoolSchema(Schema):
     school_id = Id()
 
 
+class SwapDutySchema(Schema):
+    school_id = Id()
+    duty_date = Day(required=True)
+    period = OneOf(contract.DUTY_PERIODS, required=True)
+    staff_id = Id()
+    substitute_id = Id()
+    reason = Text(500)
+    by = Id()
+
+    @validates_schema
+    def _someone_else(self, data, **kwargs):
+        if data["staff_id"] == data["substitute_id"]:
+            raise _problem("substitute_id", "same_staff", "代班教师不能是本人")
+
+
+class RecordDutySessionSchema(Schema):
+    school_id = Id()
+    held_on = Day(required=True)
+    period = OneOf(contract.DUTY_PERIODS, required=True)
+    staff_ids = fields.List(Id(), required=True, validate=validate.Length(min=1, max=20))
+    child_ids = fields.List(Id(), load_default=list, validate=validate.Length(max=2000))
+    activities = fields.List(OneOf(contract.DUTY_ACTIVITIES), load_default=list,
+                             validate=validate.Length(max=10))
+    place = Text(100)
+    notes = Text(2000)
+    recorded_by = Id()
+    revision = fields.Integer(load_default=None, allow_none=True,
+                              validate=validate.Range(min=1))  # set when correcting
+
+    @validates_schema
+    def _each_once(self, data, **kwargs):
+        for name in ("staff_ids", "child_ids"):
+            values = data.get(name) or []
+            if len(values) != len(set(values)):
+                raise _problem(name, "duplicate", "名单中有重复")
+
+
+class DutySessionsSchema(Schema):
+    school_id = Id()
+    date_from = Day(required=True)
+    date_to = Day(required=True)
+    cursor = fields.String(load_default=None, allow_none=True,
+                           validate=validate.Length(max=400))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+    @validates_schema
+    def _range(self, data, **kwargs):
+        if data["date_to"] < data["date_from"]:
+            raise _problem("date_to", "before_start", "结束日期不能早于开始日期")
+        if (data["date_to"] - data["date_from"]).days > 366:
+            raise _problem("date_to", "range_too_long", "一次最多查询一年")
+
+
 class OnDutySchema(Schema):
     school_id = Id()
-    date = fields.Date(load_default=None, allow_none=True)
+    date = Day(load_default=None, allow_none=True)
 
 
 # -- honours and outcomes ------------------------------------------------------------------------
@@ -278,7 +350,7 @@ class GrantAwardSchema(Schema):
     staff_id = Id(load_default=None, allow_none=True, required=False)
     title = fields.String(required=True, validate=validate.Length(min=1, max=100))
     level = OneOf(contract.AWARD_LEVELS, required=True)
-    granted_on = fields.Date(required=True)
+    granted_on = Day(required=True)
     awarded_by = Text(100)               # the issuing body, e.g. 莆田市教育局
     notes = Text(1000)
     recorded_by = Id()

@@ -4,7 +4,7 @@ pairing events. Thin: every RPC validates its one argument with marshmallow and 
 to a domain module; every handler hands over to `projection`."""
 from nameko.rpc import rpc
 
-from activities import care, diary, groups, honours, projection, rota, storage, timeline
+from activities import care, diary, duty, groups, honours, projection, rota, storage, timeline
 from activities import schemas as s
 from carekit.contracts import pairing, registry  # noqa: F401  (registers what we consume)
 from carekit.errors import load_or_raise
@@ -96,7 +96,8 @@ class ActivitiesService(CareService):
 
     @rpc
     def set_duty_rota(self, payload):
-        return rota.set_rota(self.db, load_or_raise(s.SetDutyRotaSchema(), payload))
+        return rota.set_rota(self.db, self.outbox,
+                             load_or_raise(s.SetDutyRotaSchema(), payload))
 
     @rpc
     def get_duty_rota(self, payload):
@@ -107,6 +108,19 @@ class ActivitiesService(CareService):
     def on_duty(self, payload):
         data = load_or_raise(s.OnDutySchema(), payload)
         return rota.on_duty(self.db, data["school_id"], data["date"])
+
+    @rpc
+    def swap_duty(self, payload):
+        return duty.swap(self.db, self.outbox, load_or_raise(s.SwapDutySchema(), payload))
+
+    @rpc
+    def record_duty_session(self, payload):
+        return duty.record_session(self.db, self.outbox,
+                                   load_or_raise(s.RecordDutySessionSchema(), payload))
+
+    @rpc
+    def duty_sessions(self, payload):
+        return duty.sessions(self.db, load_or_raise(s.DutySessionsSchema(), payload))
 
     # -- honours and outcomes -----------------------------------------------------------------
     @rpc

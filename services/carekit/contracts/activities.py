@@ -40,6 +40,15 @@ Vocabulary (stable codes; Chinese labels in activities.domain):
 - award recipient_type: child | staff; level: class | school | township | county | city |
   province | national
 - behaviour_rating: excellent 优 | good 良 | fair 中 | poor 差
+- duty period: noon 午间 | after_school 下午课后; duty activity: reading 课外阅读 |
+  study_guidance 学习指导 | sports 体育活动 | arts 文艺活动 | other
+
+Duty (轮流值日, since issue 10): DutyRotaSet publishes each version of a school's rota (revision
+grows; the one in force on a day is the newest whose effective_from is not after it);
+DutySwapped is a one-date substitution (代班) of one teacher by another in one period (the
+same school, date, period and teacher again replaces it: higher revision); DutySessionHeld
+says a duty session actually took place (one per school, date and period; a correction
+re-publishes it with a higher revision under the same session_id).
 """
 from marshmallow import EXCLUDE, Schema, fields, validate
 
@@ -58,6 +67,8 @@ RECIPIENT_TYPES = ("child", "staff")
 AWARD_LEVELS = ("class", "school", "township", "county", "city", "province", "national")
 BEHAVIOUR_RATINGS = ("excellent", "good", "fair", "poor")
 DELETE_REASONS = ("duplicate", "wrong_child", "entered_in_error", "other")
+DUTY_PERIODS = ("noon", "after_school")
+DUTY_ACTIVITIES = ("reading", "study_guidance", "sports", "arts", "other")
 
 _id = dict(required=True, validate=validate.Length(min=1, max=64))
 _optional_id = dict(allow_none=True, load_default=None, validate=validate.Length(min=1, max=64))
@@ -276,4 +287,65 @@ class AssessmentRecordedV1(Contract):
     average_percent = fields.Float(allow_none=True, load_default=None)
     behaviour_rating = fields.String(allow_none=True, load_default=None,
                                      validate=validate.OneOf(BEHAVIOUR_RATINGS))
+    recorded_by = fields.String(**_id)
+
+
+# -- duty rota (轮流值日) ------------------------------------------------------------------------
+class DutySlotFacts(Contract):
+    weekday = fields.Integer(required=True, validate=validate.Range(min=1, max=7))
+    period = fields.String(required=True, validate=validate.OneOf(DUTY_PERIODS))
+    staff_ids = fields.List(fields.String(validate=validate.Length(min=1, max=64)),
+                            required=True)
+    activities = fields.List(fields.String(validate=validate.OneOf(DUTY_ACTIVITIES)),
+                             load_default=list)
+
+
+@event_schema("activities", "DutyRotaSet", version=1)
+class DutyRotaSetV1(Contract):
+    """A school's duty rota was set: who is on duty each weekday at noon and after class,
+    from `effective_from` on. revision is the rota's version at the school (1, 2, ...)."""
+    school_id = fields.String(**_id)
+    revision = fields.Integer(**_revision)
+    effective_from = fields.Date(required=True)
+    slots = fields.List(fields.Nested(DutySlotFacts), required=True)
+    set_by = fields.String(**_id)
+
+
+@event_schema("activities", "DutySwapped", version=1)
+class DutySwappedV1(Contract):
+    """On one date and period, `substitute_id` is on duty instead of `staff_id` (代班)."""
+    swap_id = fields.String(**_id)
+    revision = fields.Integer(**_revision)
+    school_id = fields.String(**_id)
+    duty_date = fields.Date(required=True)
+    period = fields.String(required=True, validate=validate.OneOf(DUTY_PERIODS))
+    staff_id = fields.String(**_id)
+    substitute_id = fields.String(**_id)
+    by = fields.String(**_id)
+
+
+@event_schema("activities", "DutySessionHeld", version=1, public=dict(
+    refs=("session_id",), keep=("revision", "period", "present", "left_behind_present",
+                                "staff_present"),
+    dates=("held_on",), education=("school_id",)))
+class DutySessionHeldV1(Contract):
+    """A duty session took place: which staff were there, which children came, what was done.
+    on_duty_staff_ids is who the rota (with swaps) had on duty then (empty without a rota);
+    off_rota_staff_ids those present who were not on it. Counts are of children recorded
+    present; left_behind_present those with an active file then."""
+    session_id = fields.String(**_id)
+    revision = fields.Integer(**_revision)
+    school_id = fields.String(**_id)
+    held_on = fields.Date(required=True)
+    period = fields.String(required=True, validate=validate.OneOf(DUTY_PERIODS))
+    rota_revision = fields.Integer(allow_none=True, load_default=None)
+    on_duty_staff_ids = fields.List(fields.String(), load_default=list)
+    staff_ids = fields.List(fields.String(), required=True)
+    off_rota_staff_ids = fields.List(fields.String(), load_default=list)
+    staff_present = fields.Integer(**_count)
+    present = fields.Integer(**_count)
+    left_behind_present = fields.Integer(**_count)
+    present_child_ids = fields.List(fields.String(), load_default=list)
+    activities = fields.List(fields.String(validate=validate.OneOf(DUTY_ACTIVITIES)),
+                             load_default=list)
     recorded_by = fields.String(**_id)
