@@ -28,8 +28,18 @@ DONOR_TYPE_LABELS = {"school": "学校", "government": "政府部门", "enterpri
 ACTIVITY_KIND_LABELS = {
     "theme_meeting": "主题班队会", "festival": "节日活动", "competition": "比赛",
     "reading": "读书活动", "book_donation": "图书角捐赠", "radio": "校园广播",
-    "after_school": "课后活动", "parent_meeting": "家长会", "seminar": "研讨会/座谈会",
+    "after_school": "课后活动", "parent_meeting": "家长会", "seminar": "研讨会/座谈会（旧）",
+    "class_birthday": "集体生日会", "children_forum": "座谈会", "staff_seminar": "研讨会/经验交流",
+    "practice": "实践活动",
 }
+# `seminar` mixed the children's forum with the staff's seminar: kept for what was recorded
+# with it, no longer scheduled.
+RETIRED_KINDS = {"seminar": "请改选“座谈会”（儿童）或“研讨会/经验交流”（教职工）"}
+# kinds held by one class: the class must be named, and only one
+ONE_CLASS_KINDS = ("theme_meeting", "class_birthday")
+GUEST_KINDS = ("staff_seminar", "seminar")
+BIRTHDAY_TOKEN_LABELS = {"cards": "贺卡", "wishes": "生日祝福", "gifts": "小礼物"}
+GUEST_ROLE_LABELS = {"expert": "专家", "leader": "领导", "other": "其他来宾"}
 # Occasions with a fixed list; other kinds accept any lower_snake_case code.
 OCCASIONS = {
     "festival": {"new_year": "元旦", "spring_festival": "春节", "lantern_festival": "元宵节",
@@ -38,10 +48,14 @@ OCCASIONS = {
                  "childrens_day": "六一儿童节", "dragon_boat": "端午节", "fathers_day": "父亲节",
                  "teachers_day": "教师节", "mid_autumn": "中秋节", "national_day": "国庆节",
                  "double_ninth": "重阳节", "other": "其他节日"},
+    "staff_seminar": {"seminar": "研讨会", "experience_exchange": "经验交流"},
+    "practice": {"send_smiles": "送微笑", "housework": "家务劳动", "volunteering": "志愿服务",
+                 "other": "其他实践"},
     "competition": {"labour_skills": "劳动技能大赛", "reading_speech": "读书演讲",
                     "poetry_recital": "诗文诵读", "essay": "征文", "drawing": "绘画",
                     "sports": "体育比赛", "other": "其他比赛"},
 }
+OCCASIONS["children_forum"] = OCCASIONS["festival"]  # 元旦、六一 ... 座谈会
 ACTIVITY_STATUS_LABELS = {"scheduled": "已安排", "cancelled": "已取消", "held": "已举行"}
 ATTENDANCE_LABELS = {"present": "出席", "absent": "缺席", "excused": "请假"}
 DUTY_PERIODS = {"noon": "午间", "after_school": "下午课后"}
@@ -66,6 +80,8 @@ TIMELINE_TYPE_LABELS = {"care_record": "帮扶记录", "diary": "成长日记", 
 
 assert set(CARE_KIND_LABELS) == set(contract.CARE_KINDS)
 assert set(ACTIVITY_KIND_LABELS) == set(contract.ACTIVITY_KINDS)
+assert set(BIRTHDAY_TOKEN_LABELS) == set(contract.BIRTHDAY_TOKENS)
+assert set(GUEST_ROLE_LABELS) == set(contract.GUEST_ROLES)
 assert set(DUTY_PERIODS) == set(contract.DUTY_PERIODS)
 assert set(DUTY_ACTIVITIES) == set(contract.DUTY_ACTIVITIES)
 

@@ -180,6 +180,12 @@ class DeleteDiaryEntrySchema(DeleteSchema):
 
 
 # -- group activities --------------------------------------------------------------------------
+class GuestSchema(Schema):
+    role = OneOf(contract.GUEST_ROLES, required=True)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    organisation = Text(100)             # e.g. 县教育局, 县心理健康指导中心
+
+
 class ActivityFields(Schema):
     occasion = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(
         r"^[a-z][a-z0-9_]{0,39}$", error="bad_format|应为小写英文代码，如 childrens_day"))
@@ -191,6 +197,19 @@ class ActivityFields(Schema):
     starts_at = Moment(required=True)
     ends_at = Moment(load_default=None, allow_none=True)
     notes = Text(2000)
+    celebrated_child_ids = fields.List(Id(), load_default=list,
+                                       validate=validate.Length(max=100))
+    birthday_tokens = fields.List(OneOf(contract.BIRTHDAY_TOKENS), load_default=list,
+                                  validate=validate.Length(max=3))
+    guests = fields.List(fields.Nested(GuestSchema), load_default=list,
+                         validate=validate.Length(max=50))
+
+    @validates_schema
+    def _each_once(self, data, **kwargs):
+        for name in ("class_ids", "celebrated_child_ids", "birthday_tokens"):
+            values = data.get(name) or []
+            if len(values) != len(set(values)):
+                raise _problem(name, "duplicate", "列表中有重复")
 
 
 class ScheduleActivitySchema(ActivityFields):

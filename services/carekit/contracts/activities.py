@@ -35,7 +35,11 @@ Vocabulary (stable codes; Chinese labels in activities.domain):
   individual | other
 - activity kind: theme_meeting 主题班队会 | festival 节日活动 | competition 比赛 | reading 读书活动 |
   book_donation 图书角捐赠 | radio 校园广播 | after_school 课后活动 | parent_meeting 家长会 |
-  seminar 研讨会/座谈会/经验交流
+  seminar 研讨会/座谈会/经验交流 (v1; no longer scheduled); v2 adds class_birthday 集体生日会 |
+  children_forum 座谈会 (children: talks, gifts) | staff_seminar 研讨会/经验交流 (staff; guests)
+  | practice 实践活动 (送微笑)
+- birthday token: cards 贺卡 | wishes 生日祝福 | gifts 小礼物; guest role: expert 专家 | leader 领导
+  | other
 - attendance: present | absent | excused
 - award recipient_type: child | staff; level: class | school | township | county | city |
   province | national
@@ -60,8 +64,14 @@ BY_ROLES = ("mentor", "proxy_parent", "other")
 DIARY_TOPICS = ("study", "mood", "behaviour", "health")
 AID_FORMS = ("money", "goods")
 DONOR_TYPES = ("school", "government", "enterprise", "society", "individual", "other")
-ACTIVITY_KINDS = ("theme_meeting", "festival", "competition", "reading", "book_donation",
-                  "radio", "after_school", "parent_meeting", "seminar")
+ACTIVITY_KINDS_V1 = ("theme_meeting", "festival", "competition", "reading", "book_donation",
+                     "radio", "after_school", "parent_meeting", "seminar")
+# v2 of the activity events: a class's birthday celebration, the children's forum (座谈会) and
+# the staff's seminar / experience exchange (研讨会/经验交流) apart, practice activities (送微笑).
+ACTIVITY_KINDS = ACTIVITY_KINDS_V1 + ("class_birthday", "children_forum", "staff_seminar",
+                                      "practice")
+BIRTHDAY_TOKENS = ("cards", "wishes", "gifts")
+GUEST_ROLES = ("expert", "leader", "other")
 ATTENDANCE = ("present", "absent", "excused")
 RECIPIENT_TYPES = ("child", "staff")
 AWARD_LEVELS = ("class", "school", "township", "county", "city", "province", "national")
@@ -201,7 +211,7 @@ class ActivityFacts(Contract):
     activity_id = fields.String(**_id)
     revision = fields.Integer(**_revision)
     school_id = fields.String(**_id)
-    kind = fields.String(required=True, validate=validate.OneOf(ACTIVITY_KINDS))
+    kind = fields.String(required=True, validate=validate.OneOf(ACTIVITY_KINDS_V1))
     occasion = fields.String(allow_none=True, load_default=None, validate=_code)  # childrens_day
     title = fields.String(required=True, validate=validate.Length(min=1, max=100))
     sub_theme = fields.String(allow_none=True, load_default=None,
@@ -224,19 +234,11 @@ class ActivityCancelledV1(Contract):
     activity_id = fields.String(**_id)
     revision = fields.Integer(**_revision)
     school_id = fields.String(**_id)
-    kind = fields.String(required=True, validate=validate.OneOf(ACTIVITY_KINDS))
+    kind = fields.String(required=True, validate=validate.OneOf(ACTIVITY_KINDS_V1))
     starts_at = fields.AwareDateTime(required=True)
 
 
-@event_schema("activities", "ActivityHeld", version=1, public=dict(
-    refs=("activity_id",), keep=("revision", "kind", "occasion", "present", "absent", "excused",
-                                 "left_behind_present", "participant_count"),
-    dates=("held_on",), education=("school_id",)))
-class ActivityHeldV1(ActivityFacts):
-    """A group activity took place and attendance was taken; re-published with a higher
-    revision when attendance is corrected. Counts are of children on the activity's roll;
-    left_behind_present counts present children who are left-behind (active files) then;
-    participant_count is the organiser's head count of everyone (may be larger)."""
+class HeldCounts(Contract):
     held_on = fields.Date(required=True)
     present = fields.Integer(**_count)
     absent = fields.Integer(**_count)
@@ -245,6 +247,47 @@ class ActivityHeldV1(ActivityFacts):
     participant_count = fields.Integer(allow_none=True, load_default=None,
                                        validate=validate.Range(min=0))
     present_child_ids = fields.List(fields.String(), load_default=list)
+
+
+_HELD_PUBLIC = dict(
+    refs=("activity_id",), keep=("revision", "kind", "occasion", "present", "absent", "excused",
+                                 "left_behind_present", "participant_count"),
+    dates=("held_on",), education=("school_id",))
+
+
+@event_schema("activities", "ActivityHeld", version=1, public=_HELD_PUBLIC)
+class ActivityHeldV1(ActivityFacts, HeldCounts):
+    """A group activity took place and attendance was taken; re-published with a higher
+    revision when attendance is corrected. Counts are of children on the activity's roll;
+    left_behind_present counts present children who are left-behind (active files) then;
+    participant_count is the organiser's head count of everyone (may be larger)."""
+
+
+class ActivityFactsV2(ActivityFacts):
+    """v2: the kinds of issue 10, the children a class birthday celebrates and what they were
+    given, the roles of a seminar's guests (no names)."""
+    kind = fields.String(required=True, validate=validate.OneOf(ACTIVITY_KINDS))
+    celebrated_child_ids = fields.List(fields.String(), load_default=list)
+    birthday_tokens = fields.List(fields.String(validate=validate.OneOf(BIRTHDAY_TOKENS)),
+                                  load_default=list)
+    guest_roles = fields.List(fields.String(validate=validate.OneOf(GUEST_ROLES)),
+                              load_default=list)
+
+
+@event_schema("activities", "ActivityScheduled", version=2)
+class ActivityScheduledV2(ActivityFactsV2):
+    """ActivityScheduled with the v2 facts (see ActivityFactsV2)."""
+
+
+@event_schema("activities", "ActivityCancelled", version=2)
+class ActivityCancelledV2(ActivityCancelledV1):
+    """ActivityCancelled; v2 allows the v2 kinds."""
+    kind = fields.String(required=True, validate=validate.OneOf(ACTIVITY_KINDS))
+
+
+@event_schema("activities", "ActivityHeld", version=2, public=_HELD_PUBLIC)
+class ActivityHeldV2(ActivityFactsV2, HeldCounts):
+    """ActivityHeld with the v2 facts (see ActivityFactsV2); counts as in v1."""
 
 
 @event_schema("activities", "AwardGranted", version=1, public=dict(
