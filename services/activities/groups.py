@@ -203,9 +203,13 @@ def record_attendance(db, outbox, data):
             roll.append({"child_id": mark["child_id"], "status": mark["status"],
                          "class_id": child.get("class_id"),
                          "left_behind": child.get("status") == "active"})
+    present = [m["child_id"] for m in roll if m["status"] == "present"]
+    # supplies handed out there went to children present: a correction cannot unmake that
+    if _supplied(db, doc["_id"]) - set(present):
+        problems.add("attendance", "received_supplies",
+                     "有已登记领取物品的同学不在出席名单中，请先更正发放记录")
     problems.raise_if_any()
     counts = domain.attendance_counts(roll)
-    present = [m["child_id"] for m in roll if m["status"] == "present"]
     updated = dict(doc, revision=doc["revision"] + 1)
     event = outbox.event("ActivityHeld", dict(
         _facts(updated), held_on=iso_day(held_on), present=counts["present"],
@@ -222,6 +226,11 @@ def record_attendance(db, outbox, data):
                 "counts": doc.get("counts"), "replaced_at": domain.stamp(current),
                 "replaced_by": data["taken_by"]}
     return _write(db, outbox, doc, change, event, previous)
+
+
+def _supplied(db, activity_id):
+    found = db[storage.SUPPLIES].find_one({"activity_id": activity_id}, {"child_ids": 1})
+    return set((found or {}).get("child_ids") or [])
 
 
 def activity_view(doc, with_history=False):

@@ -272,6 +272,56 @@ class CalendarSchema(Schema):
             raise _problem("date_to", "range_too_long", "一次最多查询一年")
 
 
+class SupplyItemSchema(Schema):
+    item = fields.String(required=True, validate=validate.Length(min=1, max=50))  # 书包、文具盒
+    quantity_per_child = fields.Integer(required=True, validate=validate.Range(min=1, max=100))
+
+
+class DistributeSuppliesSchema(Schema):
+    activity_id = Id()
+    items = fields.List(fields.Nested(SupplyItemSchema), required=True,
+                        validate=validate.Length(min=1, max=20))
+    value_per_child = fields.Decimal(places=2, load_default=None, allow_none=True,
+                                     validate=validate.Range(min=0, max=100000))  # yuan
+    donor_type = OneOf(contract.DONOR_TYPES, required=True)
+    donor_name = Text(100)                 # kept here only, never in an event
+    child_ids = fields.List(Id(), load_default=None, allow_none=True,
+                            validate=validate.Length(min=1, max=5000))  # default: all present
+    distributed_by = Id()
+    revision = fields.Integer(load_default=None, allow_none=True,
+                              validate=validate.Range(min=1))  # set when correcting
+
+    @validates_schema
+    def _each_once(self, data, **kwargs):
+        children = data.get("child_ids") or []
+        if len(children) != len(set(children)):
+            raise _problem("child_ids", "duplicate", "每名同学只登记一次")
+        names = [i["item"] for i in data.get("items") or []]
+        if len(names) != len(set(names)):
+            raise _problem("items", "duplicate", "同一物品只填一次")
+
+
+class ActivitySchema(Schema):
+    activity_id = Id()
+
+
+class SchoolPeriodPageSchema(Schema):
+    """A school's records between two dates, one page at a time."""
+    school_id = Id()
+    date_from = Day(required=True)
+    date_to = Day(required=True)
+    cursor = fields.String(load_default=None, allow_none=True,
+                           validate=validate.Length(max=400))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+    @validates_schema
+    def _range(self, data, **kwargs):
+        if data["date_to"] < data["date_from"]:
+            raise _problem("date_to", "before_start", "结束日期不能早于开始日期")
+        if (data["date_to"] - data["date_from"]).days > 366:
+            raise _problem("date_to", "range_too_long", "一次最多查询一年")
+
+
 # -- duty rota ---------------------------------------------------------------------------------
 class SlotSchema(Schema):
     weekday = fields.Integer(required=True, validate=validate.Range(min=1, max=7))
@@ -340,20 +390,8 @@ class RecordDutySessionSchema(Schema):
                 raise _problem(name, "duplicate", "名单中有重复")
 
 
-class DutySessionsSchema(Schema):
-    school_id = Id()
-    date_from = Day(required=True)
-    date_to = Day(required=True)
-    cursor = fields.String(load_default=None, allow_none=True,
-                           validate=validate.Length(max=400))
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-
-    @validates_schema
-    def _range(self, data, **kwargs):
-        if data["date_to"] < data["date_from"]:
-            raise _problem("date_to", "before_start", "结束日期不能早于开始日期")
-        if (data["date_to"] - data["date_from"]).days > 366:
-            raise _problem("date_to", "range_too_long", "一次最多查询一年")
+class DutySessionsSchema(SchoolPeriodPageSchema):
+    pass
 
 
 class OnDutySchema(Schema):

@@ -4,7 +4,8 @@ pairing events. Thin: every RPC validates its one argument with marshmallow and 
 to a domain module; every handler hands over to `projection`."""
 from nameko.rpc import rpc
 
-from activities import care, diary, duty, groups, honours, projection, rota, storage, timeline
+from activities import (care, diary, duty, groups, honours, projection, rota, storage,
+                        supplies, timeline)
 from activities import schemas as s
 from carekit.contracts import pairing, registry  # noqa: F401  (registers what we consume)
 from carekit.errors import load_or_raise
@@ -93,6 +94,19 @@ class ActivitiesService(CareService):
     @rpc
     def activity_calendar(self, payload):
         return groups.calendar(self.db, load_or_raise(s.CalendarSchema(), payload))
+
+    @rpc
+    def distribute_supplies(self, payload):
+        return supplies.distribute(self.db, self.outbox,
+                                   load_or_raise(s.DistributeSuppliesSchema(), payload))
+
+    @rpc
+    def get_supplies_distribution(self, payload):
+        return supplies.get(self.db, load_or_raise(s.ActivitySchema(), payload)["activity_id"])
+
+    @rpc
+    def supplies_distributions(self, payload):
+        return supplies.of_school(self.db, load_or_raise(s.SchoolPeriodPageSchema(), payload))
 
     @rpc
     def set_duty_rota(self, payload):

@@ -22,6 +22,7 @@ GROUP_ACTIVITIES = "group_activities"
 DUTY_ROTAS = "duty_rotas"
 DUTY_SWAPS = "duty_swaps"
 DUTY_SESSIONS = "duty_sessions"
+SUPPLIES = "supplies_distributions"
 AWARDS = "awards"
 ASSESSMENTS = "assessments"
 # projections of other services' events
@@ -34,7 +35,7 @@ SCHOOLS = "schools"
 
 # collections whose documents carry outgoing events (the outbox)
 CARRIERS = (CARE_RECORDS, DIARY_ENTRIES, GROUP_ACTIVITIES, AWARDS, ASSESSMENTS, DUTY_ROTAS,
-            DUTY_SWAPS, DUTY_SESSIONS)
+            DUTY_SWAPS, DUTY_SESSIONS, SUPPLIES)
 
 INDEXES = {
     CARE_RECORDS: [IndexModel([("child_id", ASCENDING), ("at", DESCENDING)]),
@@ -49,6 +50,7 @@ INDEXES = {
     ASSESSMENTS: [IndexModel([("child_id", ASCENDING), ("term", ASCENDING)])],
     DUTY_SWAPS: [IndexModel([("school_id", ASCENDING), ("duty_date", ASCENDING)])],
     DUTY_SESSIONS: [IndexModel([("school_id", ASCENDING), ("held_on", ASCENDING)])],
+    SUPPLIES: [IndexModel([("school_id", ASCENDING), ("held_on", ASCENDING)])],
     CHILDREN: [IndexModel([("school_id", ASCENDING)]), IndexModel([("class_id", ASCENDING)])],
     PAIRINGS: [IndexModel([("child_id", ASCENDING), ("person_id", ASCENDING)])],
 }

@@ -47,6 +47,14 @@ Vocabulary (stable codes; Chinese labels in activities.domain):
 - duty period: noon 午间 | after_school 下午课后; duty activity: reading 课外阅读 |
   study_guidance 学习指导 | sports 体育活动 | arts 文艺活动 | other
 
+Supplies given to many children at once (学习用品 at 六一 or New Year, since issue 10):
+SuppliesDistributed, one per activity (a correction re-publishes it with a higher revision
+under the same distribution_id), lists each receiving child once. It is NOT aid: aid to one
+child is a care record of kind aid (AidDistributed); a distribution never causes an
+AidDistributed and an AidDistributed never covers a distribution, so adding the two never
+counts a gift twice. Children reached by supplies = the distinct child_ids of the newest
+revision of each distribution.
+
 Duty (轮流值日, since issue 10): DutyRotaSet publishes each version of a school's rota (revision
 grows; the one in force on a day is the newest whose effective_from is not after it);
 DutySwapped is a one-date substitution (代班) of one teacher by another in one period (the
@@ -392,3 +400,32 @@ class DutySessionHeldV1(Contract):
     activities = fields.List(fields.String(validate=validate.OneOf(DUTY_ACTIVITIES)),
                              load_default=list)
     recorded_by = fields.String(**_id)
+
+
+# -- supplies to many children at once ----------------------------------------------------------------
+@event_schema("activities", "SuppliesDistributed", version=1, public=dict(
+    refs=("distribution_id", "activity_id"),
+    keep=("revision", "kind", "child_count", "left_behind_count", "item_kinds",
+          "units_per_child", "value_fen_per_child", "donor_type"),
+    dates=("held_on",), education=("school_id",)))
+class SuppliesDistributedV1(Contract):
+    """Supplies (学习用品 ...) were handed out at an activity to the children present: each in
+    child_ids once. item_kinds is how many different items, units_per_child how many pieces
+    each child got, value_fen_per_child their estimated value (fen) if known. Item names and
+    the donor's name stay in the activities database."""
+    distribution_id = fields.String(**_id)
+    revision = fields.Integer(**_revision)
+    activity_id = fields.String(**_id)
+    school_id = fields.String(**_id)
+    kind = fields.String(required=True, validate=validate.OneOf(ACTIVITY_KINDS))
+    occasion = fields.String(allow_none=True, load_default=None, validate=_code)
+    held_on = fields.Date(required=True)
+    child_ids = fields.List(fields.String(), required=True)
+    child_count = fields.Integer(**_count)
+    left_behind_count = fields.Integer(**_count)
+    item_kinds = fields.Integer(**_count)
+    units_per_child = fields.Integer(**_count)
+    value_fen_per_child = fields.Integer(allow_none=True, load_default=None,
+                                         validate=validate.Range(min=0))
+    donor_type = fields.String(required=True, validate=validate.OneOf(DONOR_TYPES))
+    distributed_by = fields.String(**_id)
