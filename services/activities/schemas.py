@@ -322,6 +322,89 @@ class SchoolPeriodPageSchema(Schema):
             raise _problem("date_to", "range_too_long", "一次最多查询一年")
 
 
+# -- school radio ---------------------------------------------------------------------------------
+class AnnouncerSchema(Schema):
+    type = OneOf(contract.ANNOUNCER_TYPES, required=True)
+    id = Id()
+
+
+def Clock(**kwargs):
+    return fields.String(validate=validate.Regexp(
+        r"^([01][0-9]|2[0-3]):[0-5][0-9]$", error="bad_format|时间格式应为 11:40"), **kwargs)
+
+
+def Announcers(**kwargs):
+    return fields.List(fields.Nested(AnnouncerSchema), validate=validate.Length(min=1, max=6),
+                       **kwargs)
+
+
+def _unique_announcers(data):
+    seen = [(a["type"], a["id"]) for a in data.get("announcers") or []]
+    if len(seen) != len(set(seen)):
+        raise _problem("announcers", "duplicate", "播音员重复")
+
+
+class SetRadioProgrammeSchema(Schema):
+    programme_id = ClientId()
+    school_id = Id()
+    title = fields.String(required=True, validate=validate.Length(min=1, max=100))  # 午间书场
+    station = Text(50)                      # 红领巾广播台
+    work = Text(100)                        # 《西游记》
+    weekdays = fields.List(fields.Integer(validate=validate.Range(min=1, max=7)),
+                           required=True, validate=validate.Length(min=1, max=7))
+    starts_at_time = Clock(required=True)
+    ends_at_time = Clock(required=True)
+    announcers = Announcers(required=True)
+    effective_from = Day(required=True)
+    ended_on = Day(load_default=None, allow_none=True)
+    notes = Text(1000)
+    set_by = Id()
+    revision = fields.Integer(load_default=None, allow_none=True,
+                              validate=validate.Range(min=1))  # set when changing
+
+    @validates_schema
+    def _consistent(self, data, **kwargs):
+        if data["programme_id"] is None:
+            raise _problem("programme_id", "required", "请给栏目一个编号（重试时不会重复建立）")
+        if len(data["weekdays"]) != len(set(data["weekdays"])):
+            raise _problem("weekdays", "duplicate", "星期重复")
+        if data["ends_at_time"] <= data["starts_at_time"]:
+            raise _problem("ends_at_time", "before_start", "结束时间应晚于开始时间")
+        if data.get("ended_on") and data["ended_on"] < data["effective_from"]:
+            raise _problem("ended_on", "before_start", "停播日期不能早于开播日期")
+        _unique_announcers(data)
+
+
+class RecordRadioEpisodeSchema(Schema):
+    programme_id = Id()
+    aired_on = Day(required=True)
+    episode = fields.Integer(required=True, validate=validate.Range(min=1, max=10000))
+    reading = Text(200)                     # 第十回 二将军宫门镇鬼 唐太宗地府还魂
+    announcers = Announcers(load_default=None, allow_none=True)  # default: the programme's
+    notes = Text(1000)
+    recorded_by = Id()
+    revision = fields.Integer(load_default=None, allow_none=True,
+                              validate=validate.Range(min=1))  # set when correcting
+
+    @validates_schema
+    def _each_once(self, data, **kwargs):
+        _unique_announcers(data)
+
+
+class SchoolPageSchema(Schema):
+    school_id = Id()
+    cursor = fields.String(load_default=None, allow_none=True,
+                           validate=validate.Length(max=400))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class ProgrammePageSchema(Schema):
+    programme_id = Id()
+    cursor = fields.String(load_default=None, allow_none=True,
+                           validate=validate.Length(max=400))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
 # -- duty rota ---------------------------------------------------------------------------------
 class SlotSchema(Schema):
     weekday = fields.Integer(required=True, validate=validate.Range(min=1, max=7))

@@ -4,8 +4,8 @@ pairing events. Thin: every RPC validates its one argument with marshmallow and 
 to a domain module; every handler hands over to `projection`."""
 from nameko.rpc import rpc
 
-from activities import (care, diary, duty, groups, honours, projection, rota, storage,
-                        supplies, timeline)
+from activities import (care, diary, duty, groups, honours, projection, radio, rota,
+                        storage, supplies, timeline)
 from activities import schemas as s
 from carekit.contracts import pairing, registry  # noqa: F401  (registers what we consume)
 from carekit.errors import load_or_raise
@@ -135,6 +135,25 @@ class ActivitiesService(CareService):
     @rpc
     def duty_sessions(self, payload):
         return duty.sessions(self.db, load_or_raise(s.DutySessionsSchema(), payload))
+
+    # -- school radio ----------------------------------------------------------------------------
+    @rpc
+    def set_radio_programme(self, payload):
+        return radio.set_programme(self.db, self.outbox,
+                                   load_or_raise(s.SetRadioProgrammeSchema(), payload))
+
+    @rpc
+    def record_radio_episode(self, payload):
+        return radio.record_episode(self.db, self.outbox,
+                                    load_or_raise(s.RecordRadioEpisodeSchema(), payload))
+
+    @rpc
+    def radio_programmes(self, payload):
+        return radio.programmes(self.db, load_or_raise(s.SchoolPageSchema(), payload))
+
+    @rpc
+    def radio_episodes(self, payload):
+        return radio.episodes(self.db, load_or_raise(s.ProgrammePageSchema(), payload))
 
     # -- honours and outcomes -----------------------------------------------------------------
     @rpc

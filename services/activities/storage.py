@@ -23,6 +23,8 @@ DUTY_ROTAS = "duty_rotas"
 DUTY_SWAPS = "duty_swaps"
 DUTY_SESSIONS = "duty_sessions"
 SUPPLIES = "supplies_distributions"
+RADIO_PROGRAMMES = "radio_programmes"
+RADIO_EPISODES = "radio_episodes"
 AWARDS = "awards"
 ASSESSMENTS = "assessments"
 # projections of other services' events
@@ -35,7 +37,7 @@ SCHOOLS = "schools"
 
 # collections whose documents carry outgoing events (the outbox)
 CARRIERS = (CARE_RECORDS, DIARY_ENTRIES, GROUP_ACTIVITIES, AWARDS, ASSESSMENTS, DUTY_ROTAS,
-            DUTY_SWAPS, DUTY_SESSIONS, SUPPLIES)
+            DUTY_SWAPS, DUTY_SESSIONS, SUPPLIES, RADIO_PROGRAMMES, RADIO_EPISODES)
 
 INDEXES = {
     CARE_RECORDS: [IndexModel([("child_id", ASCENDING), ("at", DESCENDING)]),
@@ -51,6 +53,8 @@ INDEXES = {
     DUTY_SWAPS: [IndexModel([("school_id", ASCENDING), ("duty_date", ASCENDING)])],
     DUTY_SESSIONS: [IndexModel([("school_id", ASCENDING), ("held_on", ASCENDING)])],
     SUPPLIES: [IndexModel([("school_id", ASCENDING), ("held_on", ASCENDING)])],
+    RADIO_PROGRAMMES: [IndexModel([("school_id", ASCENDING)])],
+    RADIO_EPISODES: [IndexModel([("programme_id", ASCENDING), ("episode", ASCENDING)])],
     CHILDREN: [IndexModel([("school_id", ASCENDING)]), IndexModel([("class_id", ASCENDING)])],
     PAIRINGS: [IndexModel([("child_id", ASCENDING), ("person_id", ASCENDING)])],
 }

@@ -55,6 +55,12 @@ AidDistributed and an AidDistributed never covers a distribution, so adding the 
 counts a gift twice. Children reached by supplies = the distinct child_ids of the newest
 revision of each distribution.
 
+School radio (红领巾广播台, since issue 10): a programme (午间书场, 11:40-12:00 on school days,
+two announcers, a serial reading of 《西游记》) is one thing with a weekly schedule
+(RadioProgrammeSet, revision grows with each change), and each broadcast is an episode
+(RadioEpisodeAired, one per programme and day; a correction re-publishes it with a higher
+revision under the same episode_id) rather than an activity with a roll call.
+
 Duty (轮流值日, since issue 10): DutyRotaSet publishes each version of a school's rota (revision
 grows; the one in force on a day is the newest whose effective_from is not after it);
 DutySwapped is a one-date substitution (代班) of one teacher by another in one period (the
@@ -86,6 +92,7 @@ AWARD_LEVELS = ("class", "school", "township", "county", "city", "province", "na
 BEHAVIOUR_RATINGS = ("excellent", "good", "fair", "poor")
 DELETE_REASONS = ("duplicate", "wrong_child", "entered_in_error", "other")
 DUTY_PERIODS = ("noon", "after_school")
+ANNOUNCER_TYPES = ("child", "staff")
 DUTY_ACTIVITIES = ("reading", "study_guidance", "sports", "arts", "other")
 
 _id = dict(required=True, validate=validate.Length(min=1, max=64))
@@ -429,3 +436,43 @@ class SuppliesDistributedV1(Contract):
                                          validate=validate.Range(min=0))
     donor_type = fields.String(required=True, validate=validate.OneOf(DONOR_TYPES))
     distributed_by = fields.String(**_id)
+
+
+# -- school radio (红领巾广播台) --------------------------------------------------------------------------
+_clock = validate.Regexp(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+_ids = dict(load_default=list)
+
+
+@event_schema("activities", "RadioProgrammeSet", version=1)
+class RadioProgrammeSetV1(Contract):
+    """A school radio programme was set up or changed: its weekly schedule (ISO weekdays,
+    Beijing clock times), its announcers (children and staff by id) and what it reads."""
+    programme_id = fields.String(**_id)
+    revision = fields.Integer(**_revision)
+    school_id = fields.String(**_id)
+    title = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    weekdays = fields.List(fields.Integer(validate=validate.Range(min=1, max=7)),
+                           required=True)
+    starts_at_time = fields.String(required=True, validate=_clock)
+    ends_at_time = fields.String(required=True, validate=_clock)
+    announcer_child_ids = fields.List(fields.String(), **_ids)
+    announcer_staff_ids = fields.List(fields.String(), **_ids)
+    effective_from = fields.Date(required=True)
+    ended_on = fields.Date(allow_none=True, load_default=None)
+    set_by = fields.String(**_id)
+
+
+@event_schema("activities", "RadioEpisodeAired", version=1, public=dict(
+    refs=("episode_id", "programme_id"), keep=("revision", "episode"), dates=("aired_on",),
+    education=("school_id",)))
+class RadioEpisodeAiredV1(Contract):
+    """One broadcast of a radio programme took place (episode n of its serial reading)."""
+    episode_id = fields.String(**_id)
+    revision = fields.Integer(**_revision)
+    programme_id = fields.String(**_id)
+    school_id = fields.String(**_id)
+    aired_on = fields.Date(required=True)
+    episode = fields.Integer(required=True, validate=validate.Range(min=1))
+    announcer_child_ids = fields.List(fields.String(), **_ids)
+    announcer_staff_ids = fields.List(fields.String(), **_ids)
+    recorded_by = fields.String(**_id)
