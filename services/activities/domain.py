@@ -66,6 +66,8 @@ WEEKDAY_LABELS = {1: "星期一", 2: "星期二", 3: "星期三", 4: "星期四"
 AWARD_LEVEL_LABELS = {"class": "班级", "school": "校级", "township": "乡镇级", "county": "县级",
                       "city": "市级", "province": "省级", "national": "国家级"}
 RECIPIENT_LABELS = {"child": "学生", "staff": "教师"}
+REVOKE_REASON_LABELS = {"entered_in_error": "录入有误", "duplicate": "重复录入",
+                        "rescinded": "被撤销", "other": "其他"}
 BEHAVIOUR_LABELS = {"excellent": "优", "good": "良", "fair": "中", "poor": "差"}
 BEHAVIOUR_RANK = {"poor": 1, "fair": 2, "good": 3, "excellent": 4}
 SUBJECT_LABELS = {"chinese": "语文", "maths": "数学", "english": "英语", "science": "科学",
@@ -82,6 +84,7 @@ assert set(CARE_KIND_LABELS) == set(contract.CARE_KINDS)
 assert set(ACTIVITY_KIND_LABELS) == set(contract.ACTIVITY_KINDS)
 assert set(BIRTHDAY_TOKEN_LABELS) == set(contract.BIRTHDAY_TOKENS)
 assert set(GUEST_ROLE_LABELS) == set(contract.GUEST_ROLES)
+assert set(REVOKE_REASON_LABELS) == set(contract.REVOKE_REASONS)
 assert set(DUTY_PERIODS) == set(contract.DUTY_PERIODS)
 assert set(DUTY_ACTIVITIES) == set(contract.DUTY_ACTIVITIES)
 

@@ -9,6 +9,24 @@ from carekit.errors import Conflict, NotFound
 
 
 # -- awards --------------------------------------------------------------------------------------
+def _check_competition(db, problems, data, school_id):
+    """The competition an award came from: a competition of the recipient's school, held;
+    a child must have been there."""
+    if not data.get("activity_id"):
+        return
+    activity = db[storage.GROUP_ACTIVITIES].find_one({"_id": data["activity_id"]},
+                                                     {"attendance": 0, "_outbox": 0})
+    if activity is None or activity["school_id"] != school_id:
+        problems.add("activity_id", "unknown_activity", "找不到本校的该项活动")
+    elif activity["kind"] != "competition":
+        problems.add("activity_id", "not_competition", "荣誉应来自一项比赛")
+    elif activity["status"] != "held":
+        problems.add("activity_id", "not_held", "该比赛尚未举行")
+    elif data.get("child_id") and data["child_id"] not in (activity.get("present_child_ids")
+                                                           or []):
+        problems.add("activity_id", "not_present", "该同学没有参加这项比赛")
+
+
 def grant_award(db, outbox, data):
     current = domain.now()
     problems = Problems()
@@ -18,7 +36,10 @@ def grant_award(db, outbox, data):
         recipient = projection.person(db, data["staff_id"])
         if recipient is None or recipient["type"] != "staff":
             problems.add("staff_id", "unknown_staff", "找不到该教师（信息可能尚未同步）")
+            recipient = None
     domain.check_day(problems, "granted_on", data["granted_on"], None, current)
+    if recipient is not None:
+        _check_competition(db, problems, data, recipient["school_id"])
     problems.raise_if_any()
     doc = {"_id": domain.new_id("aw", data["award_id"]),
            "recipient_type": data["recipient_type"], "child_id": data.get("child_id"),
@@ -26,29 +47,62 @@ def grant_award(db, outbox, data):
            "class_id": recipient.get("class_id") if data["recipient_type"] == "child" else None,
            "title": data["title"], "level": data["level"],
            "granted_on": iso_day(data["granted_on"]), "awarded_by": data.get("awarded_by"),
-           "notes": data.get("notes"), "recorded_by": data["recorded_by"],
+           "activity_id": data.get("activity_id"), "notes": data.get("notes"),
+           "recorded_by": data["recorded_by"], "revision": 1, "revoked": False,
            "at": domain.day_start(data["granted_on"]), "created_at": domain.stamp(current)}
     event = outbox.event("AwardGranted", {
-        "award_id": doc["_id"], "recipient_type": doc["recipient_type"],
+        "award_id": doc["_id"], "revision": 1, "recipient_type": doc["recipient_type"],
         "child_id": doc["child_id"], "staff_id": doc["staff_id"],
-        "school_id": doc["school_id"], "title": doc["title"], "level": doc["level"],
-        "granted_on": doc["granted_on"], "recorded_by": doc["recorded_by"]},
-        subject=doc["child_id"] or doc["staff_id"])
+        "school_id": doc["school_id"], "class_id": doc["class_id"], "title": doc["title"],
+        "level": doc["level"], "granted_on": doc["granted_on"],
+        "awarded_by": doc["awarded_by"], "activity_id": doc["activity_id"],
+        "recorded_by": doc["recorded_by"]}, subject=doc["child_id"] or doc["staff_id"],
+        version=2)
     return award_view(storage.insert_once(
         db, outbox, storage.AWARDS, doc, [event], lambda d: (d["title"], d["granted_on"]),
         "该荣誉编号已被另一项荣誉使用"))
+
+
+def revoke_award(db, outbox, data):
+    current = domain.now()
+    doc = storage.load(db, storage.AWARDS, "找不到该荣誉", award_id=data["award_id"])
+    if doc.get("revoked"):
+        return award_view(doc)  # already withdrawn: nothing changes, nothing is published
+    revision = doc.get("revision", 1) + 1
+    revoked_on = iso_day(domain.local_date(current))
+    event = outbox.event("AwardRevoked", {
+        "award_id": doc["_id"], "revision": revision, "recipient_type": doc["recipient_type"],
+        "child_id": doc.get("child_id"), "staff_id": doc.get("staff_id"),
+        "school_id": doc["school_id"], "revoked_on": revoked_on,
+        "revoked_by": data["revoked_by"], "reason_code": data["reason_code"]},
+        subject=doc.get("child_id") or doc.get("staff_id"))
+    change = {"revoked": True, "revision": revision, "revoked_on": revoked_on,
+              "revoked_at": domain.stamp(current), "revoked_by": data["revoked_by"],
+              "revoke_reason_code": data["reason_code"], "revoke_reason": data.get("reason")}
+    result = outbox.update(storage.AWARDS, {"_id": doc["_id"], "revoked": {"$ne": True}},
+                           {"$set": change}, [event])
+    if not result.matched_count:
+        return award_view(storage.load(db, storage.AWARDS, "找不到该荣誉",
+                                       award_id=data["award_id"]))
+    return award_view(dict(doc, **change))
 
 
 def award_view(doc):
     out = storage.view(doc)
     out["level_label"] = domain.AWARD_LEVEL_LABELS[doc["level"]]
     out["recipient_label"] = domain.RECIPIENT_LABELS[doc["recipient_type"]]
+    out["revoked"] = bool(doc.get("revoked"))
+    if out["revoked"]:
+        out["revoke_reason_label"] = domain.REVOKE_REASON_LABELS[doc["revoke_reason_code"]]
     return out
 
 
 def awards(db, data):
     key = next(k for k in ("child_id", "staff_id", "school_id") if data.get(k))
-    docs = db[storage.AWARDS].find({key: data[key]}, {"_outbox": 0}).sort(
+    query = {key: data[key]}
+    if not data.get("include_revoked"):
+        query["revoked"] = {"$ne": True}
+    docs = db[storage.AWARDS].find(query, {"_outbox": 0}).sort(
         [("at", -1), ("_id", -1)])
     return [award_view(doc) for doc in docs]
 

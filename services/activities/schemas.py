@@ -492,6 +492,7 @@ class GrantAwardSchema(Schema):
     level = OneOf(contract.AWARD_LEVELS, required=True)
     granted_on = Day(required=True)
     awarded_by = Text(100)               # the issuing body, e.g. 莆田市教育局
+    activity_id = Id(load_default=None, allow_none=True, required=False)  # the competition
     notes = Text(1000)
     recorded_by = Id()
 
@@ -505,7 +506,15 @@ class GrantAwardSchema(Schema):
             raise _problem(other, "not_allowed", "获奖人类型与所填编号不一致")
 
 
+class RevokeAwardSchema(Schema):
+    award_id = Id()
+    revoked_by = Id()
+    reason_code = OneOf(contract.REVOKE_REASONS, required=True)
+    reason = Text(500)
+
+
 class AwardsQuerySchema(Schema):
+    include_revoked = fields.Boolean(load_default=False)
     child_id = Id(required=False, load_default=None, allow_none=True)
     staff_id = Id(required=False, load_default=None, allow_none=True)
     school_id = Id(required=False, load_default=None, allow_none=True)

@@ -162,6 +162,11 @@ class ActivitiesService(CareService):
                                    load_or_raise(s.GrantAwardSchema(), payload))
 
     @rpc
+    def revoke_award(self, payload):
+        return honours.revoke_award(self.db, self.outbox,
+                                    load_or_raise(s.RevokeAwardSchema(), payload))
+
+    @rpc
     def list_awards(self, payload):
         return honours.awards(self.db, load_or_raise(s.AwardsQuerySchema(), payload))
 

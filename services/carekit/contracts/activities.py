@@ -44,6 +44,7 @@ Vocabulary (stable codes; Chinese labels in activities.domain):
 - award recipient_type: child | staff; level: class | school | township | county | city |
   province | national
 - behaviour_rating: excellent 优 | good 良 | fair 中 | poor 差
+- award revoke reason: entered_in_error 录入有误 | duplicate 重复录入 | rescinded 被撤销 | other
 - duty period: noon 午间 | after_school 下午课后; duty activity: reading 课外阅读 |
   study_guidance 学习指导 | sports 体育活动 | arts 文艺活动 | other
 
@@ -91,6 +92,7 @@ RECIPIENT_TYPES = ("child", "staff")
 AWARD_LEVELS = ("class", "school", "township", "county", "city", "province", "national")
 BEHAVIOUR_RATINGS = ("excellent", "good", "fair", "poor")
 DELETE_REASONS = ("duplicate", "wrong_child", "entered_in_error", "other")
+REVOKE_REASONS = ("entered_in_error", "duplicate", "rescinded", "other")
 DUTY_PERIODS = ("noon", "after_school")
 ANNOUNCER_TYPES = ("child", "staff")
 DUTY_ACTIVITIES = ("reading", "study_guidance", "sports", "arts", "other")
@@ -319,6 +321,38 @@ class AwardGrantedV1(Contract):
     level = fields.String(required=True, validate=validate.OneOf(AWARD_LEVELS))
     granted_on = fields.Date(required=True)
     recorded_by = fields.String(**_id)
+
+
+_AWARD_PUBLIC = dict(child="child_id", refs=("award_id",), keep=("recipient_type", "level"),
+                     dates=("granted_on",), education=("school_id",))
+
+
+@event_schema("activities", "AwardGranted", version=2, public=_AWARD_PUBLIC)
+class AwardGrantedV2(AwardGrantedV1):
+    """AwardGranted v2: who awarded it (the issuing body as the school wrote it, e.g.
+    莆田市教育局), the child's class then, and the competition activity it came from (if any).
+    revision is 1; AwardRevoked carries 2."""
+    revision = fields.Integer(**_revision)
+    awarded_by = fields.String(allow_none=True, load_default=None,
+                               validate=validate.Length(max=100))
+    class_id = fields.String(**_optional_id)
+    activity_id = fields.String(**_optional_id)
+
+
+@event_schema("activities", "AwardRevoked", version=1, public=dict(
+    child="child_id", refs=("award_id",), keep=("recipient_type", "reason_code", "revision"),
+    dates=("revoked_on",), education=("school_id",)))
+class AwardRevokedV1(Contract):
+    """An award was withdrawn with a reason (the reason's text stays in the database)."""
+    award_id = fields.String(**_id)
+    revision = fields.Integer(**_revision)
+    recipient_type = fields.String(required=True, validate=validate.OneOf(RECIPIENT_TYPES))
+    child_id = fields.String(**_optional_id)
+    staff_id = fields.String(**_optional_id)
+    school_id = fields.String(**_id)
+    revoked_on = fields.Date(required=True)
+    revoked_by = fields.String(**_id)
+    reason_code = fields.String(required=True, validate=validate.OneOf(REVOKE_REASONS))
 
 
 class SubjectScore(Contract):
