@@ -70,6 +70,7 @@ REVOKE_REASON_LABELS = {"entered_in_error": "录入有误", "duplicate": "重复
                         "rescinded": "被撤销", "other": "其他"}
 BEHAVIOUR_LABELS = {"excellent": "优", "good": "良", "fair": "中", "poor": "差"}
 BEHAVIOUR_RANK = {"poor": 1, "fair": 2, "good": 3, "excellent": 4}
+DIMENSION_LABELS = {"manners": "礼貌", "self_care": "自理", "independence": "自立自强"}
 SUBJECT_LABELS = {"chinese": "语文", "maths": "数学", "english": "英语", "science": "科学",
                   "morality": "道德与法治", "physics": "物理", "chemistry": "化学",
                   "biology": "生物", "history": "历史", "geography": "地理", "pe": "体育",
@@ -84,6 +85,7 @@ assert set(CARE_KIND_LABELS) == set(contract.CARE_KINDS)
 assert set(ACTIVITY_KIND_LABELS) == set(contract.ACTIVITY_KINDS)
 assert set(BIRTHDAY_TOKEN_LABELS) == set(contract.BIRTHDAY_TOKENS)
 assert set(GUEST_ROLE_LABELS) == set(contract.GUEST_ROLES)
+assert tuple(DIMENSION_LABELS) == contract.DIMENSIONS
 assert set(REVOKE_REASON_LABELS) == set(contract.REVOKE_REASONS)
 assert set(DUTY_PERIODS) == set(contract.DUTY_PERIODS)
 assert set(DUTY_ACTIVITIES) == set(contract.DUTY_ACTIVITIES)
@@ -261,8 +263,28 @@ def progress(assessments):
             if current.get("behaviour_rating") and previous.get("behaviour_rating"):
                 step["behaviour_change"] = (BEHAVIOUR_RANK[current["behaviour_rating"]]
                                             - BEHAVIOUR_RANK[previous["behaviour_rating"]])
+            step["dimension_changes"] = dimension_changes(previous, current)
         out.append(step)
         previous = current
+    return out
+
+
+def dimension_changes(previous, current):
+    """{dimension: rank change (+ better, - worse)} for the dimensions rated both times."""
+    before = previous.get("dimensions") or {}
+    after = current.get("dimensions") or {}
+    return {d: BEHAVIOUR_RANK[after[d]] - BEHAVIOUR_RANK[before[d]]
+            for d in DIMENSION_LABELS if after.get(d) and before.get(d)}
+
+
+def dimension_summary(changes):
+    """[{dimension: change}] of many children -> per dimension how many improved, stayed,
+    declined (rated in both terms only)."""
+    out = {d: {"improved": 0, "same": 0, "declined": 0, "label": label}
+           for d, label in DIMENSION_LABELS.items()}
+    for change in changes:
+        for dimension, step in change.items():
+            out[dimension]["improved" if step > 0 else "declined" if step < 0 else "same"] += 1
     return out
 
 

@@ -5,6 +5,7 @@ from pymongo.errors import DuplicateKeyError
 
 from activities import domain, projection, storage
 from activities.domain import Problems, iso_day
+from carekit import paging
 from carekit.errors import Conflict, NotFound
 
 
@@ -121,8 +122,10 @@ def record_assessment(db, outbox, data):
                        current_revision=stored["revision"])
     scores = [{"subject": s["subject"], "score": s["score"], "full_marks": s["full_marks"]}
               for s in data["scores"]]
+    dimensions = {d: (data.get("dimensions") or {}).get(d) for d in domain.DIMENSION_LABELS}
     fields = {"scores": scores, "average_percent": domain.average_percent(scores),
-              "behaviour_rating": data.get("behaviour_rating"), "comment": data.get("comment"),
+              "behaviour_rating": data.get("behaviour_rating"), "dimensions": dimensions,
+              "comment": data.get("comment"),
               "recorded_by": data["recorded_by"], "recorded_at": domain.stamp(current)}
     revision = (stored or {}).get("revision", 0) + 1
     doc = dict(fields, _id=assessment_id, child_id=child["_id"], term=data["term"],
@@ -132,8 +135,8 @@ def record_assessment(db, outbox, data):
         "assessment_id": assessment_id, "revision": revision, "child_id": doc["child_id"],
         "school_id": doc["school_id"], "class_id": doc["class_id"], "term": doc["term"],
         "scores": scores, "average_percent": doc["average_percent"],
-        "behaviour_rating": doc["behaviour_rating"], "recorded_by": doc["recorded_by"]},
-        subject=doc["child_id"])
+        "behaviour_rating": doc["behaviour_rating"], "dimensions": dimensions,
+        "recorded_by": doc["recorded_by"]}, subject=doc["child_id"], version=2)
     if stored is None:
         try:
             outbox.insert(storage.ASSESSMENTS, dict(doc, history={}), [event])
@@ -155,6 +158,9 @@ def record_assessment(db, outbox, data):
 def assessment_view(doc, with_history=False):
     out = storage.view(doc, with_history=with_history)
     out["behaviour_label"] = domain.BEHAVIOUR_LABELS.get(doc.get("behaviour_rating"))
+    out["dimensions"] = {d: (doc.get("dimensions") or {}).get(d) for d in domain.DIMENSION_LABELS}
+    out["dimension_labels"] = {d: domain.BEHAVIOUR_LABELS.get(r)
+                               for d, r in out["dimensions"].items()}
     for score in out.get("scores") or []:
         score["subject_label"] = domain.SUBJECT_LABELS.get(score["subject"], score["subject"])
     return out
@@ -167,3 +173,32 @@ def assessments_of(db, child_id):
         raise NotFound("找不到该儿童", child_id=child_id)
     return {"child_id": child_id,
             "terms": domain.progress([assessment_view(doc) for doc in docs])}
+
+
+def dimension_progress(db, data):
+    """For a term, each assessed child of a school or class: how each dimension (礼貌, 自理,
+    自立自强) moved since the child's previous assessed term; the summary counts all of them,
+    the children come one page at a time."""
+    scope = {"class_id": data["class_id"]} if data.get("class_id") else \
+        {"school_id": data["school_id"]}
+    docs = list(db[storage.ASSESSMENTS].find(dict(scope, term={"$lte": data["term"]}),
+                                             {"child_id": 1, "term": 1, "dimensions": 1}))
+    by_child = {}
+    for doc in docs:
+        by_child.setdefault(doc["child_id"], []).append(doc)
+    rows = []
+    for child_id, terms in by_child.items():
+        terms.sort(key=lambda d: d["term"])
+        if terms[-1]["term"] != data["term"]:
+            continue
+        previous = terms[-2] if len(terms) > 1 else None
+        rows.append({"child_id": child_id, "term": data["term"],
+                     "previous_term": previous["term"] if previous else None,
+                     "dimensions": terms[-1].get("dimensions") or {},
+                     "changes": domain.dimension_changes(previous, terms[-1])
+                     if previous else {}})
+    found = paging.page(rows, lambda r: (r["child_id"],), (str,), data.get("cursor"),
+                        data["limit"])
+    return dict(scope, term=data["term"], children_assessed=len(rows),
+                summary=domain.dimension_summary([r["changes"] for r in rows]),
+                children=found["items"], next_cursor=found["next_cursor"])

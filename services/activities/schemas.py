@@ -537,6 +537,15 @@ class ScoreSchema(Schema):
             raise _problem("score", "above_full_marks", "分数不能高于满分")
 
 
+class DimensionsSchema(Schema):
+    manners = OneOf(contract.BEHAVIOUR_RATINGS, load_default=None, allow_none=True)
+    self_care = OneOf(contract.BEHAVIOUR_RATINGS, load_default=None, allow_none=True)
+    independence = OneOf(contract.BEHAVIOUR_RATINGS, load_default=None, allow_none=True)
+
+
+TERM = validate.Regexp(r"^\d{4}-\d{4}-[12]$", error="bad_format|学期格式应为 2025-2026-1")
+
+
 class RecordAssessmentSchema(Schema):
     child_id = Id()
     term = fields.String(required=True, validate=validate.Regexp(
@@ -544,6 +553,7 @@ class RecordAssessmentSchema(Schema):
     scores = fields.List(fields.Nested(ScoreSchema), load_default=list,
                          validate=validate.Length(max=20))
     behaviour_rating = OneOf(contract.BEHAVIOUR_RATINGS, load_default=None, allow_none=True)
+    dimensions = fields.Nested(DimensionsSchema, load_default=None, allow_none=True)
     comment = Text(1000)
     recorded_by = Id()
     revision = fields.Integer(load_default=None, allow_none=True,
@@ -551,8 +561,9 @@ class RecordAssessmentSchema(Schema):
 
     @validates_schema
     def _something_assessed(self, data, **kwargs):
-        if not data.get("scores") and not data.get("behaviour_rating"):
-            raise _problem("scores", "required", "成绩和行为评价至少填一项")
+        if not data.get("scores") and not data.get("behaviour_rating") and \
+                not any((data.get("dimensions") or {}).values()):
+            raise _problem("scores", "required", "成绩、行为评价和礼貌/自理/自立自强评价至少填一项")
         subjects = [s["subject"] for s in data.get("scores") or []]
         if len(subjects) != len(set(subjects)):
             raise _problem("scores", "duplicate", "同一科目只能填一次")
@@ -560,6 +571,20 @@ class RecordAssessmentSchema(Schema):
 
 class ChildSchema(Schema):
     child_id = Id()
+
+
+class DimensionProgressSchema(Schema):
+    school_id = Id(required=False, load_default=None, allow_none=True)
+    class_id = Id(required=False, load_default=None, allow_none=True)
+    term = fields.String(required=True, validate=TERM)
+    cursor = fields.String(load_default=None, allow_none=True,
+                           validate=validate.Length(max=400))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+    @validates_schema
+    def _one_scope(self, data, **kwargs):
+        if sum(1 for key in ("school_id", "class_id") if data.get(key)) != 1:
+            raise _problem("_schema", "one_selector", "请只按学校或班级中的一项查询")
 
 
 # -- queries -----------------------------------------------------------------------------------

@@ -180,6 +180,11 @@ class ActivitiesService(CareService):
         data = load_or_raise(s.ChildSchema(), payload)
         return honours.assessments_of(self.db, data["child_id"])
 
+    @rpc
+    def dimension_progress(self, payload):
+        return honours.dimension_progress(self.db,
+                                          load_or_raise(s.DimensionProgressSchema(), payload))
+
     # -- queries -----------------------------------------------------------------------------
     @rpc
     def timeline(self, payload):

@@ -44,6 +44,8 @@ Vocabulary (stable codes; Chinese labels in activities.domain):
 - award recipient_type: child | staff; level: class | school | township | county | city |
   province | national
 - behaviour_rating: excellent 优 | good 良 | fair 中 | poor 差
+- assessment dimension (v2, each rated like behaviour): manners 礼貌 | self_care 自理 |
+  independence 自立自强
 - award revoke reason: entered_in_error 录入有误 | duplicate 重复录入 | rescinded 被撤销 | other
 - duty period: noon 午间 | after_school 下午课后; duty activity: reading 课外阅读 |
   study_guidance 学习指导 | sports 体育活动 | arts 文艺活动 | other
@@ -92,6 +94,7 @@ RECIPIENT_TYPES = ("child", "staff")
 AWARD_LEVELS = ("class", "school", "township", "county", "city", "province", "national")
 BEHAVIOUR_RATINGS = ("excellent", "good", "fair", "poor")
 DELETE_REASONS = ("duplicate", "wrong_child", "entered_in_error", "other")
+DIMENSIONS = ("manners", "self_care", "independence")
 REVOKE_REASONS = ("entered_in_error", "duplicate", "rescinded", "other")
 DUTY_PERIODS = ("noon", "after_school")
 ANNOUNCER_TYPES = ("child", "staff")
@@ -510,3 +513,23 @@ class RadioEpisodeAiredV1(Contract):
     announcer_child_ids = fields.List(fields.String(), **_ids)
     announcer_staff_ids = fields.List(fields.String(), **_ids)
     recorded_by = fields.String(**_id)
+
+
+class DimensionRatings(Contract):
+    manners = fields.String(allow_none=True, load_default=None,
+                            validate=validate.OneOf(BEHAVIOUR_RATINGS))
+    self_care = fields.String(allow_none=True, load_default=None,
+                              validate=validate.OneOf(BEHAVIOUR_RATINGS))
+    independence = fields.String(allow_none=True, load_default=None,
+                                 validate=validate.OneOf(BEHAVIOUR_RATINGS))
+
+
+@event_schema("activities", "AssessmentRecorded", version=2, public=dict(
+    child="child_id", refs=("assessment_id",), keep=("revision", "term", "average_percent",
+                                                      "behaviour_rating"),
+    education=("school_id",), education_only=True))
+class AssessmentRecordedV2(AssessmentRecordedV1):
+    """AssessmentRecorded v2: besides grades and behaviour, the dimensions the work summary
+    reports (礼貌 manners, 自理 self-care, 自立自强 independence), each rated 优/良/中/差 or not
+    rated (null)."""
+    dimensions = fields.Nested(DimensionRatings, load_default=dict)
