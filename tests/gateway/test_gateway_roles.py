@@ -103,6 +103,7 @@ def targets(world):
     activity = r.activities.schedule_activity({
         "school_id": ids["A"], "kind": "theme_meeting", "title": "关爱留守孩子主题队会",
         "sub_theme": "学会自理", "organiser_id": ids["H"], "starts_at": now,
+        "class_ids": [ids["A1"]],
         "scheduled_by": "test"})["id"]
     r.activities.set_duty_rota({"school_id": ids["A"], "set_by": "test",
                                 "effective_from": today, "slots": [
