@@ -43,8 +43,7 @@ class Scope:
 
 
 def _missing(kind):
-    return NotFound(message="找不到该{}（或尚未同步）".format(LEVEL_NAMES[kind]),
-                    code="scope_not_found")
+    return NotFound(message="找不到该{}（或尚未同步）".format(LEVEL_NAMES[kind]))
 
 
 def resolve(db, kind, ident):

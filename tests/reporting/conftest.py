@@ -1,14 +1,26 @@
 """Fixtures: the reporting service on a fresh vhost and database, a way to publish other
 services' events to it, and the known-answers county (dataset.py)."""
 import pytest
+from kombu import Connection
 
 from carekit.events.bus import ConfirmingPublisher, Outgoing
+from carekit.events import topology
 from carekit.events.catalogue import catalogue
 from carekit.events.envelope import CONTENT_TYPE, encode, new_envelope
 from carekit.testing.plugin import wait_for
 from reporting import projection
 from reporting.service import ReportingService
 from tests.reporting.dataset import World
+
+def declare_sources(config):
+    """The publishers' exchanges and reporting's handler queues, as the publishers (or the
+    deployment's topology step) declare them, so events published here have a queue."""
+    subscriptions = topology.subscriptions_in_modules(["reporting.service"])
+    entities = [e for source in ("registry", "pairing", "activities", "notifications")
+                for e in topology.entities_for_publisher(source, subscriptions)]
+    with Connection(config["AMQP_URI"]) as conn:
+        topology.declare(conn.channel(), entities)
+
 
 COUNTY_CONTEXT = {"user_id": "county.admin", "user_role": "county_admin",
                   "scope_county_id": "c1"}
@@ -18,6 +30,7 @@ class Reporting:
     def __init__(self, make_config, run_service, rpc, mongo_client, **settings):
         self.config = make_config("reporting", SUBSCRIBER_MODULES="reporting.service",
                                   REPORT_TICK_SECONDS=0.2, **settings)
+        declare_sources(self.config)
         run_service(ReportingService, self.config)
         self.db = mongo_client[self.config["MONGO_DATABASE"]]
         self._rpc = rpc(self.config, context_data=COUNTY_CONTEXT)
