@@ -55,9 +55,13 @@ def school_units(db, scope):
 
 def breakdown(db, scope, period, level=None):
     """{level, rows: [{id, name, <column>: n}], total: {<column>: n}}."""
-    level_name, rows = (level, None) if level else units(db, scope)
-    if rows is None:
-        rows = [(sid, name) for sid, name, _ in school_units(db, scope)]
+    level_name, rows = ("school", None) if level == "school" else units(db, scope)
+    town_names = {t["_id"]: t["name"] for t in db[st.TOWNSHIPS].find({}, {"name": 1})}
+    extra = {}
+    if rows is None:   # every school of the scope (the county 统计表's school sheet)
+        found = school_units(db, scope)
+        rows = [(sid, name) for sid, name, _ in found]
+        extra = {sid: {"township_name": town_names.get(tid, "")} for sid, _, tid in found}
     township_of = {s["_id"]: s["township_id"] for s in
                    db[st.SCHOOLS].find({"_id": {"$in": scope.school_ids}}, {"township_id": 1})}
 
@@ -140,7 +144,7 @@ def breakdown(db, scope, period, level=None):
             counts[(active.get(w.get("child_id")) or {}).get("class_id")]["child_awards"] += 1
     out = []
     for ident, name in rows:
-        row = {"id": ident, "name": name}
+        row = dict(extra.get(ident, {}), id=ident, name=name)
         row.update({key: counts[ident].get(key, 0) for key in SUMMED})
         out.append(row)
     # what belongs to no row (a record without a class, a school-wide activity, a child who
