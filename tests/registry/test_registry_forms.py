@@ -94,7 +94,7 @@ def test_basic_info_form_needs_a_reason_and_shows_the_whole_situation(
             ("reason", "reason_required")]
     with pytest.raises(RemoteError) as info:
         registry.basic_info_form({"$gt": ""}, "建档")
-    assert error_of(info)["errors"][0]["field"] == "id"
+    assert error_of(info)["errors"][0]["field"] == "child_id"
     assert db.prints.count_documents({}) == 0 and db.pii_audit.count_documents({}) == 0
 
     text = pdf_text(registry.basic_info_form(child["id"], "建立一生一档"), "basic_info_form.pdf")
