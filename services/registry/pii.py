@@ -36,18 +36,46 @@ class Vault:
         return self._fernet.decrypt(sealed["enc"].encode("ascii")).decode("utf-8")
 
 
+# -- masking: what a masked value may still show --------------------------------------------
+#
+# A GB 11643 ID is region (1-6), birth date (7-14), sequence (15-16), a gender digit (17: odd
+# male, even female) and a check digit (18) computed from the first 17. Every masked view shows
+# the birth date and gender beside the ID, events carry them, and the school's county gives the
+# region: so the masked ID must hide the sequence, and the check digit as well. With 15-17
+# hidden, (birth date, gender, county) leave 100 x 5 = 500 sequences, every one of them a valid
+# ID (its check digit is computed, not checked); a visible check digit would cut that to ~45,
+# and with the old form (the last four shown) exactly one remained. So only the first four
+# digits (province and prefecture, the same for the whole county) are shown.
+#
+# A mainland mobile number is 11 digits: a 3-digit carrier prefix, a 4-digit area/HLR block
+# and a 4-digit subscriber number. Showing the prefix and the last four (7 of 11, the practice
+# of GB/T 35273 examples) hides the 4-digit block: 10,000 numbers fit a masked mobile, and no
+# masked view carries anything that narrows the block (no city of the phone is stored). Fewer
+# than 4 hidden digits would leave a list short enough to dial through, so a masked mobile keeps
+# at most 7 digits. A landline keeps its area code (public, the county's own) and hides at
+# least 4 digits of the subscriber number too; an extension is never shown.
+SHOWN_ID_DIGITS = 4
+MOBILE_SHOWN = (3, 4)  # prefix, suffix
+HIDDEN_PHONE_DIGITS = 4
+
+
 def mask_national_id(value):
-    """4301**********1234"""
+    """430124201605170131 -> 4301**************"""
     if not value:
         return value
-    return value[:4] + "*" * (len(value) - 8) + value[-4:]
+    return value[:SHOWN_ID_DIGITS] + "*" * (len(value) - SHOWN_ID_DIGITS)
 
 
 def mask_phone(value):
-    """138****5678; 0731-****3456"""
+    """138****5678; 0731-****4321 (8-digit number), 0731-****321 (7 digits)"""
     if not value:
         return value
     if "-" in value:
         area, rest = value.split("-", 1)
-        return area + "-" + "*" * max(len(rest) - 4, 0) + rest[-4:]
-    return value[:3] + "*" * max(len(value) - 7, 0) + value[-4:]
+        number = rest.split("-", 1)[0]  # the extension is dropped
+        shown = max(len(number) - HIDDEN_PHONE_DIGITS, 0)
+        return area + "-" + "*" * (len(number) - shown) + (number[-shown:] if shown else "")
+    head, tail = MOBILE_SHOWN
+    if len(value) < head + tail + HIDDEN_PHONE_DIGITS:
+        return "*" * len(value)
+    return value[:head] + "*" * (len(value) - head - tail) + value[-tail:]
