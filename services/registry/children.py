@@ -98,7 +98,7 @@ def register_child(ctx, data):
     klass = class_in_school(ctx, data["class_id"], data["school_id"])
     file = files.new_file(data, klass, household_for(ctx, data.get("sibling_ids")))
     check_file(file)
-    holder = st.holder_of(ctx.db, ctx.vault.hash(file["national_id"]))
+    holder = st.holder_of(ctx.db, ctx.vault.hashes(file["national_id"]))
     if holder:
         raise duplicate_error(ctx, holder)
     child_id = files.new_child_id()
@@ -157,7 +157,7 @@ def update_child(ctx, child_id, changes):
             new.update(files.placement(class_in_school(ctx, changes["class_id"], old["school_id"])))
         check_file(new)
         if new["national_id"] != old["national_id"]:
-            holder = st.holder_of(ctx.db, ctx.vault.hash(new["national_id"]), exclude_id=child_id)
+            holder = st.holder_of(ctx.db, ctx.vault.hashes(new["national_id"]), exclude_id=child_id)
             if holder:
                 raise duplicate_error(ctx, holder)
         diff = files.diff(old, new)
@@ -336,7 +336,7 @@ def find_by_national_id(ctx, request):
     """Who holds an ID. Knowing a full ID is knowing the child: the look-up is audited like a
     reveal (found or not), and a holder outside the caller's scope is only said to exist."""
     holder = ctx.db[st.CHILDREN].find_one(
-        {"national_id_hash": ctx.vault.hash(request["national_id"])},
+        {"national_id_hash": {"$in": ctx.vault.hashes(request["national_id"])}},
         {"school_id": 1, "name": 1, "status": 1, "class_id": 1})
     record_reveal(ctx, "child", holder["_id"] if holder else None, request["reason"],
                   "find_by_national_id", ["national_id"])

@@ -23,14 +23,14 @@ from registry import (children, contacts, importing, org, pairings, people, prin
                       schemas)
 from registry import storage as st
 from registry.context import Ctx
-from registry.pii import Vault
+from registry.pii import vault_of
 
 
 class PiiVault(DependencyProvider):
-    """The Fernet/HMAC vault built from PII_ENCRYPTION_KEY."""
+    """The vault of PII_ENCRYPTION_KEY (newest first), PII_HASH_KEY and PII_CIPHER."""
 
     def setup(self):
-        self.vault = Vault(self.container.config["PII_ENCRYPTION_KEY"])
+        self.vault = vault_of(self.container.config)
 
     def get_dependency(self, worker_ctx):
         return self.vault
