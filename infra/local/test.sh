@@ -2,7 +2,7 @@
 # Runs the whole test suite against the real local RabbitMQ and MongoDB (MONGO_URI, a Docker
 # `mongo`, or the nx-27017 stand-in). With arguments, they go to one pytest run as they are.
 #
-# Without arguments the suite runs as a few pytest processes side by side: most of a test's time
+# Without arguments the suite runs as five pytest processes side by side: most of a test's time
 # is spent waiting on the broker and the database, every test has its own vhost and databases,
 # and each process starts its own MongoDB stand-in, so the groups cannot see each other. The last
 # group takes every test folder the others do not name, so a new folder is never left out.
@@ -16,6 +16,7 @@ GROUPS_NAMED=(
   "tests/kit"
   "tests/pairing tests/registry services"
   "tests/activities tests/notifications tests/security"
+  "tests/gateway tests/webui"
 )
 rest=(tests)
 for group in "${GROUPS_NAMED[@]}"; do

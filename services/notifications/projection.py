@@ -118,6 +118,25 @@ def priority(db, data, recommended, at):
         st.touch(db, "child", child_id)
 
 
+# -- activities: the duty rota (轮流值日) ----------------------------------------------------------------
+def duty_rota(db, data):
+    if upsert_if_newer(db[st.ROTAS], data["school_id"], data["revision"], {
+            "effective_from": _day(data["effective_from"]),
+            "slots": [{"weekday": slot["weekday"], "period": slot["period"],
+                       "staff_ids": list(slot["staff_ids"])} for slot in data["slots"]]},
+            "revision"):
+        st.touch(db, "duty", data["school_id"])
+
+
+def duty_swap(db, data):
+    """代班: on one date and period a substitute is on duty instead of a rota member."""
+    if upsert_if_newer(db[st.DUTY_SWAPS], data["swap_id"], data["revision"], {
+            "school_id": data["school_id"], "duty_date": _day(data["duty_date"]),
+            "period": data["period"], "staff_id": data["staff_id"],
+            "substitute_id": data["substitute_id"]}, "revision"):
+        st.touch(db, "duty", data["school_id"])
+
+
 # -- activities: care records -------------------------------------------------------------------------
 def _safe(key):
     return str(key).replace(".", "_").replace("$", "_")

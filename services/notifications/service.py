@@ -33,6 +33,7 @@ VOLUNTEER_OWNS, CHILD_OWNS, PAIRING_OWNS = (st.VOLUNTEERS,), (st.CHILDREN,), (st
 VISIT_OWNS = (st.CARE_RECORDS, st.FOLLOW_UPS, st.CHILDREN)
 DIARY_OWNS, ACTIVITY_OWNS = (st.DIARY, st.CHILDREN), (st.ACTIVITIES,)
 POLICY_OWNS, PRIORITY_OWNS = (st.PAIRING_POLICIES,), (st.PRIORITY,)
+ROTA_OWNS, SWAP_OWNS = (st.ROTAS,), (st.DUTY_SWAPS,)
 
 
 def _load(schema, payload):
@@ -262,6 +263,14 @@ class NotificationsService(CareService):
         projection.diary_entry(self.db, event.data,
                                event.data.get("revision") or projection.NEVER_REVISED,
                                deleted=True)
+
+    @subscribe("activities", "DutyRotaSet", owns=ROTA_OWNS)
+    def on_duty_rota_set(self, event):
+        projection.duty_rota(self.db, event.data)
+
+    @subscribe("activities", "DutySwapped", owns=SWAP_OWNS)
+    def on_duty_swapped(self, event):
+        projection.duty_swap(self.db, event.data)
 
     @subscribe("activities", "ActivityScheduled", owns=ACTIVITY_OWNS)
     def on_activity_scheduled(self, event):

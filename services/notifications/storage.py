@@ -18,6 +18,7 @@ SCHOOLS, CLASSES, STAFF, VOLUNTEERS = "schools", "classes", "staff", "volunteers
 CHILDREN, PAIRINGS, CARE_RECORDS, FOLLOW_UPS = "children", "pairings", "care_records", "follow_ups"
 DIARY, ACTIVITIES, ROTAS = "diary_entries", "activities", "duty_rotas"
 PAIRING_POLICIES, PRIORITY = "pairing_policies", "priority_children"
+DUTY_SWAPS = "duty_swaps"
 AGENDA, NOTIFICATIONS, INBOX = "agenda", "notifications", "inbox"
 PREFERENCES, COUNTY_RULES, PARENT_SUMMARIES = "preferences", "county_rules", "parent_summaries"
 CARRIERS = [NOTIFICATIONS]
@@ -29,6 +30,7 @@ INDEXES = {
     STAFF: [_index("school_id")],
     CHILDREN: [_index("school_id")],
     PRIORITY: [_index("class_id")],
+    DUTY_SWAPS: [_index("school_id", "duty_date")],
     PAIRINGS: [_index("child_id")],
     CARE_RECORDS: [IndexModel([("child_id", ASCENDING), ("kind", ASCENDING),
                                ("occurred_at", DESCENDING)])],

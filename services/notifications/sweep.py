@@ -208,10 +208,14 @@ def _activities(context, activity_ids, now):
 def _duty_rotas(context, school_ids, now):
     db, out = context.db, {}
     context.schools(school_ids)
+    swaps = _group(db[st.DUTY_SWAPS].find({"school_id": {"$in": school_ids},
+                                           "duty_date": china_day(now).isoformat()}),
+                   "school_id")
     for doc in db[st.ROTAS].find({"_id": {"$in": school_ids}}):
         county_id = context.county_of(doc["_id"])
         rota = {"school_id": doc["_id"], "slots": doc.get("slots") or [],
-                "effective_from": _day(doc.get("effective_from")) or china_day(now)}
+                "effective_from": _day(doc.get("effective_from")) or china_day(now),
+                "swaps": [dict(s, duty_date=_day(s["duty_date"])) for s in swaps[doc["_id"]]]}
         out[st.agenda_id("duty", doc["_id"])] = (
             rules.duty_today(rota, now, context.policy(county_id)), county_id)
     return out
