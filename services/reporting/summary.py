@@ -26,6 +26,11 @@ def _list(pairs, unit=""):
     return "、".join("{}{}{}".format(name, n, unit) for name, n in pairs if n)
 
 
+def _quoted(title):
+    """A title in Chinese quotes, unless it already opens with one (“我有一双巧巧手”劳动技能大赛)."""
+    return title if title[:1] in "“《\"" else "“{}”".format(title)
+
+
 def _month_day(day):
     return "{}月{}日".format(int(day[5:7]), int(day[8:10]))
 
@@ -125,8 +130,10 @@ def _practices(doc, f, we, this, own, scope):
                  "学校" if scope.type in ("school", "class") else "各校"))
     printed = files["printed_in_period"].get("contact_card", 0)
     doc.para("{}、建立留守儿童档案和联系卡制度。".format(next(n)),
-             "为全部{}名留守儿童建立了档案，{}名建立了联系卡（{}）".format(
-                 files["files"], files["with_contact_card"], _pct(files["contact_card_percent"])),
+             "为全部{}名留守儿童建立了档案".format(files["files"]),
+             "，{}名建立了联系卡（{}）".format(files["with_contact_card"],
+                                          _pct(files["contact_card_percent"]))
+             if files["with_contact_card"] else "，联系卡正在印发中",
              "，{}印制联系卡{}张".format(this, printed) if printed else "",
              "，加强了学校与家长及其他监护人的联系。")
     if p["mentor_scope"] == "all":
@@ -160,8 +167,8 @@ def _practices(doc, f, we, this, own, scope):
     if a["held"]:
         by_kind = _list(((v.ACTIVITY_KINDS.get(kind, kind), e["held"]) for kind, e in
                          sorted(a["by_kind"].items(), key=lambda x: -x[1]["held"])), "次")
-        examples = "、".join("“{}”（{}，{}名留守儿童参加）".format(
-            e["title"], _month_day(e["held_on"]), e["left_behind_present"])
+        examples = "、".join("{}（{}，{}名留守儿童参加）".format(
+            _quoted(e["title"]), _month_day(e["held_on"]), e["left_behind_present"])
             for e in sorted(a["examples"], key=lambda e: -e["left_behind_present"])[:MAX_EXAMPLES])
         doc.para("{}、积极开展文体活动，丰富课余生活。".format(next(n)),
                  "{}共开展各类活动{}次（{}），留守儿童参加{}人次。".format(
@@ -208,7 +215,7 @@ def _results(doc, f, we, this, own):
                           for lv in reversed(list(v.AWARD_LEVELS))), "项")
     staff_levels = _list(((v.AWARD_LEVELS[lv], w["staff_by_level"].get(lv, 0))
                           for lv in reversed(list(v.AWARD_LEVELS))), "项")
-    titles = "、".join(sorted({"“{}”".format(t["title"]) for t in w["titles"]}))
+    titles = "、".join(sorted({_quoted(t["title"]) for t in w["titles"]}))
     if w["total"]:
         doc.para("{}留守儿童获得表彰{}项（{}）".format(
                      this, sum(w["child_by_level"].values()), child_levels or "无"),
