@@ -173,18 +173,23 @@ def _practices(doc, f, we, this, own, scope):
         doc.para("{}、积极开展文体活动，丰富课余生活。".format(next(n)),
                  "{}共开展各类活动{}次（{}），留守儿童参加{}人次。".format(
                      this, a["held"], by_kind, a["left_behind_attendance"]),
-                 "如" + examples + "。" if examples else "")
+                 "如" + examples + "。" if examples else "",
+                 "红领巾广播台{}播出{}期。".format(this, a["radio_episodes"])
+                 if a["radio_episodes"] else "")
         doc.table("活动开展情况",
                   ["活动类别", "次数", "留守儿童参加人次"],
                   [[v.ACTIVITY_KINDS.get(kind, kind), e["held"], e["left_behind_present"]]
                    for kind, e in sorted(a["by_kind"].items())] +
                   [["合计", a["held"], a["left_behind_attendance"]]])
-    if f["duty"]["sessions"]:
+    duty = f["duty"]
+    if duty["sessions"] or duty["staff_on_rota"]:
         doc.para("{}、结对老师轮流值日。".format(next(n)),
-                 "周一至周五午间和下午课后由结对老师轮流值日，{}共值日{}次，{}名教师参与，"
-                 "留守儿童参加{}人次。".format(this, f["duty"]["sessions"],
-                                       f["duty"]["staff_on_duty"],
-                                       f["duty"]["left_behind_attendance"]))
+                 "周一至周五午间和下午课后由结对老师轮流值日，在学生活动室和操场组织课外阅读、"
+                 "学习指导、体育活动等，{}名教师排入值日表".format(duty["staff_on_rota"])
+                 if duty["staff_on_rota"] else "周一至周五由结对老师轮流值日",
+                 "；{}共值日{}次，{}名教师参与，留守儿童参加{}人次".format(
+                     this, duty["sessions"], duty["staff_on_duty"],
+                     duty["left_behind_attendance"]) if duty["sessions"] else "", "。")
     aid = f["aid"]
     if aid["records"] or aid["supplies_distributions"]:
         donors = _list(((v.DONOR_TYPES.get(d, d) + "资助", n)
@@ -195,8 +200,9 @@ def _practices(doc, f, we, this, own, scope):
                  "、物资{}份（折合{:g}元）".format(aid["goods_records"], aid["goods_value_yuan"])
                  if aid["goods_records"] else "",
                  "（{}）".format(donors) if donors else "", "。",
-                 "另发放学习和生活用品{}次，惠及{}人次。".format(
-                     aid["supplies_distributions"], aid["supplies_children"])
+                 "在活动中发放学习用品{}次，共{}件，惠及{}人次（其中留守儿童{}人次）。".format(
+                     aid["supplies_distributions"], aid["supplies_items"],
+                     aid["supplies_children"], aid["supplies_left_behind"])
                  if aid["supplies_distributions"] else "")
     if own.get("practices"):
         doc.para("{}、".format(next(n)), own["practices"])
