@@ -77,8 +77,8 @@ def run(proxy, out, wait, say=print):
         proxy.reporting.set_term({"county_id": county["id"], "term": code,
                                   "starts_on": start.isoformat(), "ends_on": end.isoformat()})
     term = current_term(terms, today)
-    school = next(s for s in proxy.registry.list_schools(None, county["id"])
-                  if s["name"] == DEMO_SCHOOL)
+    schools = proxy.registry.list_schools({"county_id": county["id"], "limit": 200})
+    school = next(s for s in schools["items"] if s["name"] == DEMO_SCHOOL)
     deadline = time.monotonic() + wait
     while True:   # reporting learns the county from events: wait until it has the children
         try:
