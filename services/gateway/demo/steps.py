@@ -14,11 +14,11 @@ from datetime import date, datetime, timedelta, timezone
 
 from faker import Faker
 
+from carekit.clock import CHINA_TZ
 from carekit.errors import parse_remote_error
 from gateway.demo import spec
 from registry.sample_roster import RosterMaker, to_xlsx
 
-CHINA = timezone(timedelta(hours=8))
 
 
 class Refused(Exception):
@@ -50,7 +50,7 @@ class Demo:
         self.started = datetime.now(timezone.utc)
         self.accounts = accounts
         self.log = log
-        self.today = today or datetime.now(CHINA).date()
+        self.today = today or datetime.now(CHINA_TZ).date()
         self.county = None
         self.townships = {}
         self.schools = {}
@@ -314,8 +314,12 @@ def group_activities(demo):
     """Theme meetings, 六一, competitions, parent meetings, seminars, with attendance."""
     for school in demo.schools.values():
         _wait_activities(demo, school)
-        ids = [c["id"] for c in school.children]
+        classes = sorted(school.classes.values(), key=lambda k: k["id"])
         for index, (kind, occasion, title, sub_theme, days) in enumerate(spec.ACTIVITIES):
+            # a theme meeting is held by one class (activities requires it)
+            klass = classes[index % len(classes)] if kind == "theme_meeting" else None
+            ids = [c["id"] for c in school.children
+                   if klass is None or c["class_id"] == klass["id"]]
             if days is None:  # 六一: the last one
                 june = date(demo.today.year, 6, 1)
                 day = june if june <= demo.today else date(demo.today.year - 1, 6, 1)
@@ -327,6 +331,7 @@ def group_activities(demo):
                 "occasion": occasion, "title": title, "sub_theme": sub_theme,
                 "organiser_id": school.principal["id"], "scheduled_by": "demo",
                 "place": "学校操场" if kind == "festival" else "多功能教室",
+                "class_ids": [klass["id"]] if klass else [],
                 "starts_at": "{}T14:30:00+08:00".format(day.isoformat())})
             if day >= demo.today or activity.get("status") == "held":
                 continue
