@@ -492,6 +492,7 @@ class GrantAwardSchema(Schema):
     level = OneOf(contract.AWARD_LEVELS, required=True)
     granted_on = Day(required=True)
     awarded_by = Text(100)               # the issuing body, e.g. 莆田市教育局
+    awarding_body = OneOf(contract.AWARDING_BODIES, load_default=None, allow_none=True)
     activity_id = Id(load_default=None, allow_none=True, required=False)  # the competition
     notes = Text(1000)
     recorded_by = Id()
