@@ -77,7 +77,9 @@ def follow_up_summary(follow_ups):
 
 
 def visit_data(doc):
-    return dict(follow_up_summary(doc.get("follow_ups")), **{"record_id": doc["_id"], "revision": doc["revision"], "child_id": doc["child_id"],
+    summary = follow_up_summary(doc.get("follow_ups"))
+    return dict(summary, **{
+            "record_id": doc["_id"], "revision": doc["revision"], "child_id": doc["child_id"],
             "school_id": doc["school_id"], "class_id": doc.get("class_id"),
             "by_id": doc["by_id"], "by_role": doc["by_role"], "flagged": bool(doc["flagged"]),
             "kind": doc["kind"], "occurred_at": plain(doc["occurred_at"]),

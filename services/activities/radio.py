@@ -53,7 +53,7 @@ def _stale_unless(stored, revision, noun):
                        current_revision=stored["revision"])
 
 
-# -- programmes --------------------------------------------------------------------------------------
+# -- programmes -----------------------------------------------------------------------------------
 def set_programme(db, outbox, data):
     current = domain.now()
     projection.known_school(db, data["school_id"])
@@ -114,7 +114,7 @@ def programmes(db, data):
             "next_cursor": found["next_cursor"]}
 
 
-# -- episodes ------------------------------------------------------------------------------------------
+# -- episodes -------------------------------------------------------------------------------------
 def record_episode(db, outbox, data):
     current = domain.now()
     programme = _programme(db, data["programme_id"])

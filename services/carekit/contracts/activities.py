@@ -451,7 +451,7 @@ class DutySessionHeldV1(Contract):
     recorded_by = fields.String(**_id)
 
 
-# -- supplies to many children at once ----------------------------------------------------------------
+# -- supplies to many children at once ------------------------------------------------------------
 @event_schema("activities", "SuppliesDistributed", version=1, public=dict(
     refs=("distribution_id", "activity_id"),
     keep=("revision", "kind", "child_count", "left_behind_count", "item_kinds",
@@ -480,7 +480,7 @@ class SuppliesDistributedV1(Contract):
     distributed_by = fields.String(**_id)
 
 
-# -- school radio (红领巾广播台) --------------------------------------------------------------------------
+# -- school radio (红领巾广播台) ------------------------------------------------------------------------
 _clock = validate.Regexp(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 _ids = dict(load_default=list)
 
@@ -540,7 +540,7 @@ class AssessmentRecordedV2(AssessmentRecordedV1):
     dimensions = fields.Nested(DimensionRatings, load_default=dict)
 
 
-# -- v2 of care records and diary deletions (issue 10) ------------------------------------------------
+# -- v2 of care records and diary deletions (issue 10) --------------------------------------------
 class FollowUpSummary(Contract):
     """How many follow-up actions of a record are still open and when the earliest is due,
     so reminders can be scheduled without reading the notes (their text never leaves)."""
