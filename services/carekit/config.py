@@ -9,8 +9,7 @@ from urllib.parse import urlparse
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, EXCLUDE
 
-SERVICE_NAMES = ("registry", "pairing", "activities", "notifications", "reporting", "gateway",
-                 "bureaus")
+SERVICE_NAMES = ("registry", "pairing", "activities", "notifications", "reporting", "gateway")
 
 # Only these services hold national ID numbers and phone numbers (encrypted at rest).
 PII_HOLDERS = ("registry",)
@@ -19,9 +18,9 @@ PII_HOLDERS = ("registry",)
 DEVELOPMENT_PII_KEY = base64.urlsafe_b64encode(b"care-network-dev-only-not-secret").decode()
 
 # Services whose events have public forms for other bureaus (carekit.events.public): they hold
-# the county's pseudonym key. The bureaus service alone signs webhooks.
+# the county's pseudonym key. The notifications service alone signs webhooks to bureaus.
 PUBLIC_STREAM_PUBLISHERS = ("registry", "pairing", "activities")
-WEBHOOK_SENDERS = ("bureaus",)
+WEBHOOK_SENDERS = ("notifications",)
 DEVELOPMENT_PUBLIC_STREAM_KEY = "care-network-dev-only-public-stream-key"
 DEVELOPMENT_WEBHOOK_SIGNING_KEY = "care-network-dev-only-webhook-signing-key"
 

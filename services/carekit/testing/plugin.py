@@ -6,14 +6,17 @@ answers, else an nx-27017 server started from its own virtualenv (NX27017_BIN or
 .venv-nx/bin/nx-27017) on a free port with a temporary data directory.
 Each test gets its own database names, dropped afterwards.
 """
+import os
 import warnings
 
+# trio (pulled in by selenium for the browser tests) registers a hypothesis plugin whose import
+# fails under eventlet's green sockets; our tests use neither trio nor hypothesis plugins.
+os.environ.setdefault("HYPOTHESIS_NO_PLUGINS", "1")
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 import eventlet  # noqa: E402
 
 eventlet.monkey_patch()  # noqa: E402  (before anything else imports sockets or threads)
 
-import os  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
 

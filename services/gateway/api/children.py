@@ -1,6 +1,9 @@
 """Child files (一生一档): lists within reach, the file (masked; full ID and phones only for
 roles that need them, with a reason the registry records), changes, status, transfer,
 history, contact cards (联系卡), and a teacher's or volunteer's own children."""
+from datetime import datetime
+
+from carekit.clock import china_date, china_today
 from gateway import errors, views
 from gateway.authorisation import (ADMINS, CARERS, COUNTY_ADMIN, HEAD_TEACHER, TEACHERS,
                                    VOLUNTEER, allow, require_reveal)
@@ -173,10 +176,8 @@ def _days_since(contact):
     """Whole days (China dates) since a contact, None when there was none."""
     if not contact:
         return None
-    from datetime import datetime, timedelta, timezone
-    china = timezone(timedelta(hours=8))
-    at = datetime.fromisoformat(contact["at"].replace("Z", "+00:00")).astimezone(china)
-    return (datetime.now(china).date() - at.date()).days
+    at = datetime.fromisoformat(contact["at"].replace("Z", "+00:00"))
+    return (china_today() - china_date(at)).days
 
 
 _child = dict(target="child")

@@ -16,11 +16,11 @@ from datetime import date, datetime, timedelta, timezone
 from faker import Faker
 
 from activities.domain import term_start
+from carekit.clock import CHINA_TZ
 from carekit.errors import parse_remote_error
 from gateway.demo import spec
 from registry.sample_roster import RosterMaker, to_xlsx
 
-CHINA = timezone(timedelta(hours=8))
 
 
 class Refused(Exception):
@@ -52,7 +52,7 @@ class Demo:
         self.started = datetime.now(timezone.utc)
         self.accounts = accounts
         self.log = log
-        self.today = today or datetime.now(CHINA).date()
+        self.today = today or datetime.now(CHINA_TZ).date()
         self.county = None
         self.townships = {}
         self.schools = {}
@@ -270,7 +270,8 @@ def _term_began(demo):
 
 def _when(demo, child, n, total):
     """The n-th of `total` moments between the term's first day and now."""
-    began = datetime.combine(_term_began(demo), datetime.min.time(), CHINA) + timedelta(hours=16)
+    began = datetime.combine(_term_began(demo), datetime.min.time(),
+                             CHINA_TZ) + timedelta(hours=16)
     now = datetime.now(timezone.utc) - timedelta(seconds=5)
     if began >= now:
         began = datetime.fromisoformat(child["created_at"])
