@@ -376,6 +376,7 @@ class SetRadioProgrammeSchema(Schema):
 
 
 class RecordRadioEpisodeSchema(Schema):
+    school_id = Id(required=False, load_default=None, allow_none=True)  # scope: must own it
     programme_id = Id()
     aired_on = Day(required=True)
     episode = fields.Integer(required=True, validate=validate.Range(min=1, max=10000))
@@ -399,6 +400,7 @@ class SchoolPageSchema(Schema):
 
 
 class ProgrammePageSchema(Schema):
+    school_id = Id(required=False, load_default=None, allow_none=True)  # scope: must own it
     programme_id = Id()
     cursor = fields.String(load_default=None, allow_none=True,
                            validate=validate.Length(max=400))
