@@ -263,7 +263,8 @@ def test_only_publishers_hold_the_pseudonym_key_and_only_notifications_signs_web
         load_settings("notifications", {"CARE_ENV": "production"})
     with pytest.raises(ConfigError, match="PUBLIC_STREAM_KEY"):
         load_settings("activities", {"PUBLIC_STREAM_KEY": "short"})
-    given = {"PUBLIC_STREAM_KEY": "p" * 40, "WEBHOOK_SIGNING_KEY": "w" * 40}
+    given = {"PUBLIC_STREAM_KEY": "p" * 40, "WEBHOOK_SIGNING_KEY": "w" * 40,
+             "AMQP_URI": "amqp://care-x:s3cret@rabbitmq/care"}  # production: no guest
     assert load_settings("activities", dict(given, CARE_ENV="production"))[
         "PUBLIC_STREAM_KEY"] == "p" * 40
     for service in ("notifications", "reporting", "gateway"):

@@ -28,6 +28,9 @@ from carekit.config import load_settings  # noqa: E402
 from carekit.testing.local import InfraError, NxServer, RabbitAdmin  # noqa: E402
 
 DEFAULT_AMQP = "amqp://guest:guest@127.0.0.1:5672//"
+# development defaults (keys, guest:guest) serve only where CARE_ENV allows them: tests and
+# the processes they start run as CARE_ENV=test unless a test says otherwise
+os.environ.setdefault("CARE_ENV", "test")
 
 
 def wait_for(predicate, timeout=15.0, interval=0.05, message="condition"):

@@ -58,8 +58,14 @@ def list_children(call):
     return result
 
 
+def caller_scope(call):
+    """The schools the caller reaches: a refusal names another school only within them."""
+    return {"school_ids": [s["id"] for s in call.scope.schools()]}
+
+
 def register_child(call):
-    child = call.registry.register_child(call.forward(school_id=call.target["id"]))
+    child = call.registry.register_child(call.forward(school_id=call.target["id"]),
+                                         caller_scope(call))
     call.deps.lookups.children_changed()
     return child
 
@@ -74,7 +80,7 @@ def get_child(call):
 
 
 def update_child(call):
-    child = call.registry.update_child(call.target["id"], call.sent)
+    child = call.registry.update_child(call.target["id"], call.sent, caller_scope(call))
     call.deps.lookups.children_changed(call.target["id"])
     return child
 
@@ -143,7 +149,7 @@ def _pdf(answer):
 
 
 def transferred_out(call):
-    traces = call.registry.transferred_out(call.target["id"])
+    traces = call.registry.every_page("transferred_out", {"school_id": call.target["id"]})
     call.note(child_ids=[t["child_id"] for t in traces])
     return {"items": traces, "next_cursor": None}
 

@@ -69,6 +69,16 @@ class Demo:
                 raise
             raise Refused(body)
 
+    def every(self, service, method, query):
+        """Every item of a cursor-paged list RPC."""
+        items, cursor = [], None
+        while True:
+            page = self.call(service, method, dict(query, cursor=cursor, limit=500))
+            items += page["items"]
+            cursor = page.get("next_cursor")
+            if not cursor:
+                return items
+
     def created(self, what, n=1):
         self.counts[what] = self.counts.get(what, 0) + n
 
@@ -104,7 +114,7 @@ def county(demo):
 
 
 def townships(demo):
-    existing = {t["code"]: t for t in demo.call("registry", "list_townships", demo.county["id"])}
+    existing = {t["code"]: t for t in demo.every("registry", "list_townships", {"county_id": demo.county["id"]})}
     for code, name in spec.TOWNSHIPS:
         if code not in existing:
             existing[code] = demo.call("registry", "create_township", {
@@ -116,7 +126,7 @@ def townships(demo):
 def schools(demo):
     for school_spec in spec.SCHOOLS:
         township = demo.townships[school_spec.township]
-        found = [s for s in demo.call("registry", "list_schools", township["id"])
+        found = [s for s in demo.every("registry", "list_schools", {"township_id": township["id"]})
                  if s["code"] == school_spec.code]
         school = found[0] if found else demo.call("registry", "register_school", {
             "township_id": township["id"], "code": school_spec.code, "name": school_spec.name,
@@ -137,7 +147,7 @@ def classes_and_staff(demo):
     """Classes, a principal, a head teacher per class and a few more teachers."""
     for school in demo.schools.values():
         existing = {(c["grade"], c["number"]): c
-                    for c in demo.call("registry", "list_classes", school.id)}
+                    for c in demo.every("registry", "list_classes", {"school_id": school.id})}
         for grade, number in school.spec.classes:
             if (grade, number) not in existing:
                 existing[(grade, number)] = demo.call("registry", "create_class", {
@@ -145,7 +155,7 @@ def classes_and_staff(demo):
                     "enrolment": _enrolment(school.spec, (grade, number))})
                 demo.created("classes")
         school.classes = existing
-        staff = {s["name"]: s for s in demo.call("registry", "list_staff", school.id)}
+        staff = {s["name"]: s for s in demo.every("registry", "list_staff", {"school_id": school.id})}
         names = demo.people(school.spec)
         ordered = [existing[k] for k in school.spec.classes]
 
@@ -171,7 +181,7 @@ def classes_and_staff(demo):
 
 def volunteers(demo):
     for school in demo.schools.values():
-        existing = {v["name"]: v for v in demo.call("registry", "list_volunteers", school.id)}
+        existing = {v["name"]: v for v in demo.every("registry", "list_volunteers", {"school_id": school.id})}
         names = demo.people(school.spec, offset=500)
         for kind, village in school.spec.volunteers:
             name = next(names)
@@ -195,8 +205,8 @@ def children(demo):
             "mode": "valid_rows_only",
             "content_base64": base64.b64encode(to_xlsx(rows)).decode("ascii")})
         demo.created("children", result.get("created", 0))
-        school.children = demo.call("registry", "list_children", {"school_id": school.id,
-                                                                  "status": "active"})
+        school.children = demo.every("registry", "list_children", {"school_id": school.id,
+                                                                   "status": "active"})
 
 
 # -- pairing --------------------------------------------------------------------------------------
