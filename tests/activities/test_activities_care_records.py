@@ -85,7 +85,7 @@ def test_bad_input_names_each_field_and_stores_nothing(world, school):
     several = world.error("log_care_record", {"kind": "chat", "wellbeing": 0})
     assert {e["field"] for e in several["errors"]} >= {"child_id", "by_id", "occurred_at",
                                                         "kind", "wellbeing"}
-    assert world.error("log_care_record", "not a dict")["errors"][0]["code"] == "invalid_type"
+    assert world.error("log_care_record", "not a dict")["errors"][0]["code"] == "not_object"
     assert school_state(world, school) == before == (0, 0)
 
 
