@@ -81,7 +81,7 @@ _DAY_RANGE = "out_of_range|日期应在 {} 到 {} 之间".format(EARLIEST, LATES
 
 
 def Day(**kwargs):
-    return fields.Date(validate=validate.Range(min=EARLIEST, max=LATEST, error=_DAY_RANGE),
+    return _Day(validate=validate.Range(min=EARLIEST, max=LATEST, error=_DAY_RANGE),
                        **kwargs)
 
 
@@ -90,10 +90,24 @@ def _moment_in_range(value):
         raise ValidationError(_DAY_RANGE)
 
 
+class _Moment(fields.AwareDateTime):
+    # the parser forgives trailing junk (a NUL): only ISO 8601 characters get that far
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str) or not re.fullmatch(r"[0-9T:+\-.Z ]{10,40}", value):
+            raise invalid("not_datetime", "时间格式不对，应为 ISO 8601")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class _Day(fields.Date):
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+            raise invalid("not_date", "日期格式不对，应为 YYYY-MM-DD")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 def Moment(**kwargs):
     # A time without offset is Beijing time: that is what a teacher's phone means.
-    return fields.AwareDateTime(default_timezone=domain.CHINA_TZ, validate=_moment_in_range,
-                                **kwargs)
+    return _Moment(default_timezone=domain.CHINA_TZ, validate=_moment_in_range, **kwargs)
 
 
 def OneOf(choices, **kwargs):
