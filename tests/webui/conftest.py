@@ -80,8 +80,20 @@ class Browser:
         field.clear()
         field.send_keys(value)
 
+    def click(self, css_or_element):
+        """Click, then wait for the next page (a click returns before it has loaded)."""
+        from selenium.webdriver.support import expected_conditions
+        from selenium.webdriver.support.ui import WebDriverWait
+        element = self.find(css_or_element) if isinstance(css_or_element, str) \
+            else css_or_element
+        old = self.find("html")
+        element.click()
+        WebDriverWait(self.driver, 60).until(expected_conditions.staleness_of(old))
+        WebDriverWait(self.driver, 60).until(lambda d: d.execute_script(
+            "return document.readyState") == "complete")
+
     def submit(self, css="button.primary"):
-        self.find(css).click()
+        self.click(css)
 
     def no_horizontal_scroll(self):
         return self.driver.execute_script(
@@ -111,15 +123,30 @@ def browser(demo_world, request):
                     "--disable-gpu", "--lang=zh-CN", "--hide-scrollbars",
                     "--window-size={},{}".format(*size), "--force-device-scale-factor=1"):
             options.add_argument(arg)
-        if downloads:
-            options.add_experimental_option("prefs", {
-                "download.default_directory": downloads, "download.prompt_for_download": False})
-        driver = webdriver.Chrome(service=Service(chromedriver), options=options)
+        options.add_experimental_option("prefs", dict(
+            {"intl.accept_languages": "zh-CN,zh"}, **({
+                "download.default_directory": downloads, "download.prompt_for_download": False}
+                if downloads else {})))
+        # the browser's own words (date pickers) in Chinese, as on the users' phones
+        service = Service(chromedriver, env=dict(os.environ, LANGUAGE="zh_CN", LANG="zh_CN.UTF-8"))
+        driver = webdriver.Chrome(service=service, options=options)
         driver.set_window_size(*size)
         driver.set_page_load_timeout(60)
         drivers.append(driver)
         return Browser(driver, demo_world.base, prefix or request.node.name)
 
     yield make
-    for driver in drivers:
+    failed = getattr(request.node, "rep_call", None)
+    for index, driver in enumerate(drivers):
+        if failed is not None and failed.failed:  # what the browser showed when it failed
+            os.makedirs(SHOTS, exist_ok=True)
+            driver.save_screenshot(os.path.join(SHOTS, "FAILED-{}-{}.png".format(
+                request.node.name, index)))
         driver.quit()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, "rep_" + report.when, report)
+    return report

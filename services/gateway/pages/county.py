@@ -34,9 +34,9 @@ def _school_figures(p, school, since):
             active = [r for r in rows["items"] if r.get("status") in (None, "active")]
             never = sum(1 for r in active if not r.get("last"))
             quiet = sum(1 for r in active if r.get("last") and r["last"]["at"][:10] < since)
-    held = p.api_or({"items": []}, "activity_calendar", path={"school_id": school["id"]},
+    held = p.api_or({"activities": []}, "activity_calendar", path={"school_id": school["id"]},
                     query={"date_from": (labels.today() - timedelta(days=90)).isoformat(),
-                           "date_to": labels.today().isoformat()})["items"]
+                           "date_to": labels.today().isoformat()})["activities"]
     children = coverage.get("children") or 0
     return {"id": school["id"], "name": school["name"], "township_id": school.get("township_id"),
             "children": children, "with_mentor": coverage.get("with_mentor") or 0,

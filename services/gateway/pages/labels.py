@@ -4,7 +4,8 @@ from datetime import date, datetime, timedelta, timezone
 
 from activities.domain import (ACTIVITY_KIND_LABELS, BY_ROLE_LABELS, CARE_KIND_LABELS,
                                DIARY_TOPIC_LABELS)
-from registry.vocabulary import CHILD_STATUS, GENDER, GRADE_NAMES, LEFT_BEHIND_TYPE
+from registry.vocabulary import (CHILD_STATUS, GENDER, GRADE_NAMES, GUARDIAN_RELATION,
+                                 LEFT_BEHIND_TYPE, PARENT_RELATION)
 
 CHINA = timezone(timedelta(hours=8))
 CARE_KINDS = CARE_KIND_LABELS
@@ -15,7 +16,7 @@ WELLBEING = {1: "很差", 2: "较差", 3: "一般", 4: "较好", 5: "很好"}
 RELATIONS = {"mentee": "结对", "proxy_child": "代理", "class": "本班"}
 PAIRING_KINDS = {"mentor": "帮扶教师", "buddy": "手拉手好朋友", "proxy_parent": "代理家长"}
 IMPORT_MODES = {"all_or_nothing": "全部正确才导入（有错误则一行也不导入）",
-                "valid_rows": "只导入正确的行（错误的行列出，改后再导）"}
+                "valid_rows_only": "只导入正确的行（错误的行列出，改后再导）"}
 AUDIT_ACTIONS = {"read": "查看", "change": "修改", "reveal": "查看完整信息", "print": "打印",
                  "import": "导入", "export": "导出"}
 AUDIT_OUTCOMES = {"ok": "成功", "denied": "拒绝", "out_of_scope": "超出范围",
@@ -95,6 +96,8 @@ FILTERS = {"china": china, "day": day,
            "care_kind": lambda c: label(CARE_KIND_LABELS, c),
            "status": lambda c: label(CHILD_STATUS, c),
            "gender": lambda c: label(GENDER, c),
+           "guardian_relation": lambda c: label(GUARDIAN_RELATION, c),
+           "parent_relation": lambda c: label(PARENT_RELATION, c),
            "left_behind": lambda c: label(LEFT_BEHIND_TYPE, c),
            "by_role": lambda c: label(BY_ROLE_LABELS, c),
            "topic": lambda c: label(DIARY_TOPIC_LABELS, c),

@@ -198,7 +198,7 @@ def activities(p):
             return p.redirect(here(school, "/school/activities"), "scheduled")
         except errors.ApiError as exc:
             problems = Problems(exc)
-    return p.render("activities.html", school=school, activities=calendar["items"],
+    return p.render("activities.html", school=school, activities=calendar["activities"],
                     on_duty=on_duty, staff=staff, form=form, problems=problems,
                     status=problems.error.status if problems else 200,
                     here=lambda path, **q: here(school, path, **q))

@@ -65,8 +65,9 @@ def _number(value):
     return int(value) if value.isdigit() else value
 
 
-def contact_body(form):
-    """The API's care-record body from the contact form (empty fields left out)."""
+def contact_body(form, owner_id=None):
+    """The API's care-record body from the contact form (empty fields left out); a
+    follow-up is the author's own to do."""
     body = {"record_id": _text(form, "record_id") or None, "kind": _text(form, "kind") or None,
             "occurred_at": _text(form, "occurred_at") or None}
     for name in ("place", "notes"):
@@ -80,7 +81,7 @@ def contact_body(form):
         action = _text(form, "follow_ups.{}.action".format(row))
         due = _text(form, "follow_ups.{}.due_on".format(row))
         if action or due:
-            follow_ups.append({"action": action, "due_on": due or None})
+            follow_ups.append({"action": action, "due_on": due or None, "owner_id": owner_id})
     if follow_ups:
         body["follow_ups"] = follow_ups
     return {k: v for k, v in body.items() if v is not None}
@@ -96,7 +97,7 @@ def log_contact(p):
         return p.render("contact.html", child=child, form=form)
     form = p.form.to_dict()
     try:
-        p.api("log_care_record", path={"child_id": child_id}, body=contact_body(p.form))
+        p.api("log_care_record", path={"child_id": child_id}, body=contact_body(p.form, p.principal.person_id))
     except errors.ApiError as exc:
         return p.render("contact.html", status=exc.status, child=child, form=form,
                         problems=Problems(exc))
