@@ -13,7 +13,7 @@
       animation: false,
       tooltip: { trigger: 'axis' },
       legend: { top: 0 },
-      grid: { left: 8, right: 8, bottom: 8, top: 40, containLabel: true },
+      grid: { left: 8, right: 8, bottom: 8, top: narrow ? 64 : 40, containLabel: true },
       xAxis: { type: 'category', data: names, axisLabel: { interval: 0, rotate: narrow ? 30 : 0 } },
       yAxis: { type: 'value' },
       series: series
