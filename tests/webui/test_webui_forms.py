@@ -115,5 +115,6 @@ def test_no_page_scrolls_sideways_on_a_360_pixel_phone(browser, login, paths):
         paths = paths + [child.replace(b.base, ""), child.replace(b.base, "") + "/contact"]
     for path in paths:
         b.get(path)
+        assert b.find_all("h1") and "服务器内部错误" not in b.text(), (path, b.text()[:300])
         assert b.no_horizontal_scroll(), path
         b.shot(path.strip("/").replace("/", "-") or "home")
