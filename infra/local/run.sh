@@ -18,7 +18,7 @@ if [ -z "${MONGO_URI:-}" ]; then
 --pid-file .run/nx-27017.pid --log-file .run/logs/nx-27017.log")
   export MONGO_URI="mongodb://127.0.0.1:$port/"
 fi
-services=(registry pairing activities notifications reporting bureaus gateway)
+services=(registry pairing activities notifications reporting gateway)
 for service in "${services[@]}"; do programs+=("$service=.venv/bin/python -m carekit.run $service"); done
 # The supervisor restarts a process that dies (with backoff) while the others keep serving;
 # Ctrl-C (or SIGTERM) stops them all.

@@ -3,8 +3,7 @@
 // service's own database (DESIGN §3: no service reads another's database). Passwords come
 // from the environment (MONGO_PASSWORD_<SERVICE>); none is written in any file.
 // To rotate a password later: db.getSiblingDB("care_<service>").changeUserPassword(...).
-const services = ["registry", "pairing", "activities", "notifications", "reporting", "gateway",
-                  "bureaus"];
+const services = ["registry", "pairing", "activities", "notifications", "reporting", "gateway"];
 
 for (const service of services) {
   const variable = "MONGO_PASSWORD_" + service.toUpperCase();

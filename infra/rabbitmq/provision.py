@@ -26,8 +26,9 @@ Accounts (least privilege; regexes are computed below and tested in tests/infra)
   its own public event names (topic permission), never read from it. Bureaus (民政, 妇联,
   公安, 卫健 ...) are not provisioned here: `python -m carekit.bureaus onboard` creates a
   bureau's queue, bindings and read-only account when the bureau joins, and prints its
-  credentials once (carekit/bureaus/README.md). The bureaus service (webhook delivery) may
-  consume the `webhook.<bureau>` queues.
+  credentials once (carekit/bureaus/README.md). The notifications service (which delivers
+  webhooks to bureaus, carekit.config.WEBHOOK_SENDERS) may also consume the
+  `webhook.<bureau>` queues: read only, nothing more on them.
 
 Known limit, from how nameko declares things (not fixable here): nameko declares (not
 passively) the `nameko-rpc` exchange, so every service needs configure (which includes
@@ -50,8 +51,7 @@ from carekit.bureaus.broker import (PUBLIC_EXCHANGE, WEBHOOK_QUEUE_PATTERN, Api,
                                     publisher_topic_permission, quoted)
 from carekit.config import PUBLIC_STREAM_PUBLISHERS, WEBHOOK_SENDERS
 
-DEFAULT_SERVICES = ("registry", "pairing", "activities", "notifications", "reporting", "gateway",
-                    "bureaus")
+DEFAULT_SERVICES = ("registry", "pairing", "activities", "notifications", "reporting", "gateway")
 RPC_CALLERS = ("gateway",)            # may call any service's RPC
 # The one backend-to-backend RPC: notifications asks the registry for a recipient's contact
 # details at send time (events never carry them; the registry audits each reveal).

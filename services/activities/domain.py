@@ -28,8 +28,18 @@ DONOR_TYPE_LABELS = {"school": "学校", "government": "政府部门", "enterpri
 ACTIVITY_KIND_LABELS = {
     "theme_meeting": "主题班队会", "festival": "节日活动", "competition": "比赛",
     "reading": "读书活动", "book_donation": "图书角捐赠", "radio": "校园广播",
-    "after_school": "课后活动", "parent_meeting": "家长会", "seminar": "研讨会/座谈会",
+    "after_school": "课后活动", "parent_meeting": "家长会", "seminar": "研讨会/座谈会（旧）",
+    "class_birthday": "集体生日会", "children_forum": "座谈会", "staff_seminar": "研讨会/经验交流",
+    "practice": "实践活动",
 }
+# `seminar` mixed the children's forum with the staff's seminar: kept for what was recorded
+# with it, no longer scheduled.
+RETIRED_KINDS = {"seminar": "请改选“座谈会”（儿童）或“研讨会/经验交流”（教职工）"}
+# kinds held by one class: the class must be named, and only one
+ONE_CLASS_KINDS = ("theme_meeting", "class_birthday")
+GUEST_KINDS = ("staff_seminar", "seminar")
+BIRTHDAY_TOKEN_LABELS = {"cards": "贺卡", "wishes": "生日祝福", "gifts": "小礼物"}
+GUEST_ROLE_LABELS = {"expert": "专家", "leader": "领导", "other": "其他来宾"}
 # Occasions with a fixed list; other kinds accept any lower_snake_case code.
 OCCASIONS = {
     "festival": {"new_year": "元旦", "spring_festival": "春节", "lantern_festival": "元宵节",
@@ -38,10 +48,14 @@ OCCASIONS = {
                  "childrens_day": "六一儿童节", "dragon_boat": "端午节", "fathers_day": "父亲节",
                  "teachers_day": "教师节", "mid_autumn": "中秋节", "national_day": "国庆节",
                  "double_ninth": "重阳节", "other": "其他节日"},
+    "staff_seminar": {"seminar": "研讨会", "experience_exchange": "经验交流"},
+    "practice": {"send_smiles": "送微笑", "housework": "家务劳动", "volunteering": "志愿服务",
+                 "other": "其他实践"},
     "competition": {"labour_skills": "劳动技能大赛", "reading_speech": "读书演讲",
                     "poetry_recital": "诗文诵读", "essay": "征文", "drawing": "绘画",
                     "sports": "体育比赛", "other": "其他比赛"},
 }
+OCCASIONS["children_forum"] = OCCASIONS["festival"]  # 元旦、六一 ... 座谈会
 ACTIVITY_STATUS_LABELS = {"scheduled": "已安排", "cancelled": "已取消", "held": "已举行"}
 ATTENDANCE_LABELS = {"present": "出席", "absent": "缺席", "excused": "请假"}
 DUTY_PERIODS = {"noon": "午间", "after_school": "下午课后"}
@@ -52,8 +66,11 @@ WEEKDAY_LABELS = {1: "星期一", 2: "星期二", 3: "星期三", 4: "星期四"
 AWARD_LEVEL_LABELS = {"class": "班级", "school": "校级", "township": "乡镇级", "county": "县级",
                       "city": "市级", "province": "省级", "national": "国家级"}
 RECIPIENT_LABELS = {"child": "学生", "staff": "教师"}
+REVOKE_REASON_LABELS = {"entered_in_error": "录入有误", "duplicate": "重复录入",
+                        "rescinded": "被撤销", "other": "其他"}
 BEHAVIOUR_LABELS = {"excellent": "优", "good": "良", "fair": "中", "poor": "差"}
 BEHAVIOUR_RANK = {"poor": 1, "fair": 2, "good": 3, "excellent": 4}
+DIMENSION_LABELS = {"manners": "礼貌", "self_care": "自理", "independence": "自立自强"}
 SUBJECT_LABELS = {"chinese": "语文", "maths": "数学", "english": "英语", "science": "科学",
                   "morality": "道德与法治", "physics": "物理", "chemistry": "化学",
                   "biology": "生物", "history": "历史", "geography": "地理", "pe": "体育",
@@ -66,6 +83,12 @@ TIMELINE_TYPE_LABELS = {"care_record": "帮扶记录", "diary": "成长日记", 
 
 assert set(CARE_KIND_LABELS) == set(contract.CARE_KINDS)
 assert set(ACTIVITY_KIND_LABELS) == set(contract.ACTIVITY_KINDS)
+assert set(BIRTHDAY_TOKEN_LABELS) == set(contract.BIRTHDAY_TOKENS)
+assert set(GUEST_ROLE_LABELS) == set(contract.GUEST_ROLES)
+assert tuple(DIMENSION_LABELS) == contract.DIMENSIONS
+assert set(REVOKE_REASON_LABELS) == set(contract.REVOKE_REASONS)
+assert set(DUTY_PERIODS) == set(contract.DUTY_PERIODS)
+assert set(DUTY_ACTIVITIES) == set(contract.DUTY_ACTIVITIES)
 
 
 # -- ids and time ----------------------------------------------------------------------------
@@ -240,8 +263,28 @@ def progress(assessments):
             if current.get("behaviour_rating") and previous.get("behaviour_rating"):
                 step["behaviour_change"] = (BEHAVIOUR_RANK[current["behaviour_rating"]]
                                             - BEHAVIOUR_RANK[previous["behaviour_rating"]])
+            step["dimension_changes"] = dimension_changes(previous, current)
         out.append(step)
         previous = current
+    return out
+
+
+def dimension_changes(previous, current):
+    """{dimension: rank change (+ better, - worse)} for the dimensions rated both times."""
+    before = previous.get("dimensions") or {}
+    after = current.get("dimensions") or {}
+    return {d: BEHAVIOUR_RANK[after[d]] - BEHAVIOUR_RANK[before[d]]
+            for d in DIMENSION_LABELS if after.get(d) and before.get(d)}
+
+
+def dimension_summary(changes):
+    """[{dimension: change}] of many children -> per dimension how many improved, stayed,
+    declined (rated in both terms only)."""
+    out = {d: {"improved": 0, "same": 0, "declined": 0, "label": label}
+           for d, label in DIMENSION_LABELS.items()}
+    for change in changes:
+        for dimension, step in change.items():
+            out[dimension]["improved" if step > 0 else "declined" if step < 0 else "same"] += 1
     return out
 
 
@@ -256,6 +299,19 @@ def rota_in_force(versions, day):
 def duty_slots(rota, day):
     weekday = day.isoweekday()
     return [s for s in (rota or {}).get("slots", []) if s["weekday"] == weekday]
+
+
+def with_swaps(slot, swaps):
+    """A slot's staff on one date after that date's swaps (代班): [{staff_id, substitute_id}]
+    of the slot's period. A substitute takes the place of the one replaced."""
+    replaced = {s["staff_id"]: s["substitute_id"] for s in swaps
+                if s["period"] == slot["period"]}
+    staff = []
+    for staff_id in slot["staff_ids"]:
+        staff_id = replaced.get(staff_id, staff_id)
+        if staff_id not in staff:
+            staff.append(staff_id)
+    return staff
 
 
 # -- timeline paging -------------------------------------------------------------------------

@@ -133,6 +133,32 @@ def known_school(db, school_id):
     return found
 
 
+def check_staff_on_duty(db, problems, named, school_id):
+    """named: [(field, staff_id)]. Staff on duty must be active staff of the school: a
+    problem per one who is not. -> the known staff by id."""
+    known = staff(db, {staff_id for _, staff_id in named})
+    for field, staff_id in named:
+        member = known.get(staff_id)
+        if member is None or member.get("school_id") != school_id:
+            problems.add(field, "unknown_staff", "值日教师应为本校教师")
+        elif not member["active"]:
+            problems.add(field, "staff_inactive", "该教师已离职或调离")
+    return known
+
+
+def check_children_of(db, problems, field, child_ids, school_id):
+    """Children named in a school's record: each known and of that school. -> by id."""
+    known = children(db, child_ids)
+    for index, child_id in enumerate(child_ids):
+        found = known.get(child_id)
+        where = "{}.{}".format(field, index)
+        if found is None:
+            problems.add(where, "unknown_child", UNKNOWN_CHILD)
+        elif found.get("school_id") != school_id:
+            problems.add(where, "other_school", "该儿童不是本校学生")
+    return known
+
+
 def check_author(db, problems, by_id):
     """The staff member or volunteer writing, or None and an unknown_person problem."""
     author = person(db, by_id)

@@ -4,6 +4,8 @@ Types, ranges and within-one-payload rules live here; rules that need stored sta
 child registered? is the time before the child's file was opened?) live in the commands.
 Every RPC takes one dict; unknown keys are refused so a misspelt field is never ignored.
 """
+from datetime import date
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from activities import domain
@@ -32,9 +34,26 @@ def Text(max_length, **kwargs):
     return fields.String(validate=validate.Length(max=max_length), **kwargs)
 
 
+# Dates and times the programme can have: year 0001 or 9999 is a typing slip, and beyond
+# Python's datetime range once turned into UTC (an internal error instead of an answer).
+EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
+_DAY_RANGE = "out_of_range|日期应在 {} 到 {} 之间".format(EARLIEST, LATEST)
+
+
+def Day(**kwargs):
+    return fields.Date(validate=validate.Range(min=EARLIEST, max=LATEST, error=_DAY_RANGE),
+                       **kwargs)
+
+
+def _moment_in_range(value):
+    if not EARLIEST <= value.date() <= LATEST:
+        raise ValidationError(_DAY_RANGE)
+
+
 def Moment(**kwargs):
     # A time without offset is Beijing time: that is what a teacher's phone means.
-    return fields.AwareDateTime(default_timezone=domain.CHINA_TZ, **kwargs)
+    return fields.AwareDateTime(default_timezone=domain.CHINA_TZ, validate=_moment_in_range,
+                                **kwargs)
 
 
 def OneOf(choices, **kwargs):
@@ -75,7 +94,7 @@ class FollowUpSchema(Schema):
                               validate=validate.Length(min=1, max=64))
     action = fields.String(required=True, validate=validate.Length(min=1, max=200))
     owner_id = Id()
-    due_on = fields.Date(required=True)
+    due_on = Day(required=True)
     done = fields.Boolean(load_default=False)
 
 
@@ -131,7 +150,7 @@ class GetByIdSchema(Schema):
 
 # -- growth diary --------------------------------------------------------------------------------
 class DiaryFields(Schema):
-    entry_date = fields.Date(required=True)
+    entry_date = Day(required=True)
     study = Text(2000)
     mood = Text(2000)
     behaviour = Text(2000)
@@ -161,6 +180,12 @@ class DeleteDiaryEntrySchema(DeleteSchema):
 
 
 # -- group activities --------------------------------------------------------------------------
+class GuestSchema(Schema):
+    role = OneOf(contract.GUEST_ROLES, required=True)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    organisation = Text(100)             # e.g. 县教育局, 县心理健康指导中心
+
+
 class ActivityFields(Schema):
     occasion = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(
         r"^[a-z][a-z0-9_]{0,39}$", error="bad_format|应为小写英文代码，如 childrens_day"))
@@ -172,6 +197,19 @@ class ActivityFields(Schema):
     starts_at = Moment(required=True)
     ends_at = Moment(load_default=None, allow_none=True)
     notes = Text(2000)
+    celebrated_child_ids = fields.List(Id(), load_default=list,
+                                       validate=validate.Length(max=100))
+    birthday_tokens = fields.List(OneOf(contract.BIRTHDAY_TOKENS), load_default=list,
+                                  validate=validate.Length(max=3))
+    guests = fields.List(fields.Nested(GuestSchema), load_default=list,
+                         validate=validate.Length(max=50))
+
+    @validates_schema
+    def _each_once(self, data, **kwargs):
+        for name in ("class_ids", "celebrated_child_ids", "birthday_tokens"):
+            values = data.get(name) or []
+            if len(values) != len(set(values)):
+                raise _problem(name, "duplicate", "列表中有重复")
 
 
 class ScheduleActivitySchema(ActivityFields):
@@ -202,7 +240,7 @@ class MarkSchema(Schema):
 class RecordAttendanceSchema(Schema):
     activity_id = Id()
     taken_by = Id()
-    held_on = fields.Date(load_default=None, allow_none=True)
+    held_on = Day(load_default=None, allow_none=True)
     participant_count = fields.Integer(load_default=None, allow_none=True,
                                        validate=validate.Range(min=0, max=100000))
     notes = Text(2000)
@@ -221,8 +259,8 @@ class RecordAttendanceSchema(Schema):
 
 class CalendarSchema(Schema):
     school_id = Id()
-    date_from = fields.Date(required=True)
-    date_to = fields.Date(required=True)
+    date_from = Day(required=True)
+    date_to = Day(required=True)
     kinds = fields.List(OneOf(contract.ACTIVITY_KINDS), load_default=None, allow_none=True)
     include_cancelled = fields.Boolean(load_default=False)
 
@@ -232,6 +270,139 @@ class CalendarSchema(Schema):
             raise _problem("date_to", "before_start", "结束日期不能早于开始日期")
         if (data["date_to"] - data["date_from"]).days > 366:
             raise _problem("date_to", "range_too_long", "一次最多查询一年")
+
+
+class SupplyItemSchema(Schema):
+    item = fields.String(required=True, validate=validate.Length(min=1, max=50))  # 书包、文具盒
+    quantity_per_child = fields.Integer(required=True, validate=validate.Range(min=1, max=100))
+
+
+class DistributeSuppliesSchema(Schema):
+    activity_id = Id()
+    items = fields.List(fields.Nested(SupplyItemSchema), required=True,
+                        validate=validate.Length(min=1, max=20))
+    value_per_child = fields.Decimal(places=2, load_default=None, allow_none=True,
+                                     validate=validate.Range(min=0, max=100000))  # yuan
+    donor_type = OneOf(contract.DONOR_TYPES, required=True)
+    donor_name = Text(100)                 # kept here only, never in an event
+    child_ids = fields.List(Id(), load_default=None, allow_none=True,
+                            validate=validate.Length(min=1, max=5000))  # default: all present
+    distributed_by = Id()
+    revision = fields.Integer(load_default=None, allow_none=True,
+                              validate=validate.Range(min=1))  # set when correcting
+
+    @validates_schema
+    def _each_once(self, data, **kwargs):
+        children = data.get("child_ids") or []
+        if len(children) != len(set(children)):
+            raise _problem("child_ids", "duplicate", "每名同学只登记一次")
+        names = [i["item"] for i in data.get("items") or []]
+        if len(names) != len(set(names)):
+            raise _problem("items", "duplicate", "同一物品只填一次")
+
+
+class ActivitySchema(Schema):
+    activity_id = Id()
+
+
+class SchoolPeriodPageSchema(Schema):
+    """A school's records between two dates, one page at a time."""
+    school_id = Id()
+    date_from = Day(required=True)
+    date_to = Day(required=True)
+    cursor = fields.String(load_default=None, allow_none=True,
+                           validate=validate.Length(max=400))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+    @validates_schema
+    def _range(self, data, **kwargs):
+        if data["date_to"] < data["date_from"]:
+            raise _problem("date_to", "before_start", "结束日期不能早于开始日期")
+        if (data["date_to"] - data["date_from"]).days > 366:
+            raise _problem("date_to", "range_too_long", "一次最多查询一年")
+
+
+# -- school radio ---------------------------------------------------------------------------------
+class AnnouncerSchema(Schema):
+    type = OneOf(contract.ANNOUNCER_TYPES, required=True)
+    id = Id()
+
+
+def Clock(**kwargs):
+    return fields.String(validate=validate.Regexp(
+        r"^([01][0-9]|2[0-3]):[0-5][0-9]$", error="bad_format|时间格式应为 11:40"), **kwargs)
+
+
+def Announcers(**kwargs):
+    return fields.List(fields.Nested(AnnouncerSchema), validate=validate.Length(min=1, max=6),
+                       **kwargs)
+
+
+def _unique_announcers(data):
+    seen = [(a["type"], a["id"]) for a in data.get("announcers") or []]
+    if len(seen) != len(set(seen)):
+        raise _problem("announcers", "duplicate", "播音员重复")
+
+
+class SetRadioProgrammeSchema(Schema):
+    programme_id = ClientId()
+    school_id = Id()
+    title = fields.String(required=True, validate=validate.Length(min=1, max=100))  # 午间书场
+    station = Text(50)                      # 红领巾广播台
+    work = Text(100)                        # 《西游记》
+    weekdays = fields.List(fields.Integer(validate=validate.Range(min=1, max=7)),
+                           required=True, validate=validate.Length(min=1, max=7))
+    starts_at_time = Clock(required=True)
+    ends_at_time = Clock(required=True)
+    announcers = Announcers(required=True)
+    effective_from = Day(required=True)
+    ended_on = Day(load_default=None, allow_none=True)
+    notes = Text(1000)
+    set_by = Id()
+    revision = fields.Integer(load_default=None, allow_none=True,
+                              validate=validate.Range(min=1))  # set when changing
+
+    @validates_schema
+    def _consistent(self, data, **kwargs):
+        if data["programme_id"] is None:
+            raise _problem("programme_id", "required", "请给栏目一个编号（重试时不会重复建立）")
+        if len(data["weekdays"]) != len(set(data["weekdays"])):
+            raise _problem("weekdays", "duplicate", "星期重复")
+        if data["ends_at_time"] <= data["starts_at_time"]:
+            raise _problem("ends_at_time", "before_start", "结束时间应晚于开始时间")
+        if data.get("ended_on") and data["ended_on"] < data["effective_from"]:
+            raise _problem("ended_on", "before_start", "停播日期不能早于开播日期")
+        _unique_announcers(data)
+
+
+class RecordRadioEpisodeSchema(Schema):
+    programme_id = Id()
+    aired_on = Day(required=True)
+    episode = fields.Integer(required=True, validate=validate.Range(min=1, max=10000))
+    reading = Text(200)                     # 第十回 二将军宫门镇鬼 唐太宗地府还魂
+    announcers = Announcers(load_default=None, allow_none=True)  # default: the programme's
+    notes = Text(1000)
+    recorded_by = Id()
+    revision = fields.Integer(load_default=None, allow_none=True,
+                              validate=validate.Range(min=1))  # set when correcting
+
+    @validates_schema
+    def _each_once(self, data, **kwargs):
+        _unique_announcers(data)
+
+
+class SchoolPageSchema(Schema):
+    school_id = Id()
+    cursor = fields.String(load_default=None, allow_none=True,
+                           validate=validate.Length(max=400))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class ProgrammePageSchema(Schema):
+    programme_id = Id()
+    cursor = fields.String(load_default=None, allow_none=True,
+                           validate=validate.Length(max=400))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
 # -- duty rota ---------------------------------------------------------------------------------
@@ -246,7 +417,7 @@ class SlotSchema(Schema):
 class SetDutyRotaSchema(Schema):
     school_id = Id()
     set_by = Id()
-    effective_from = fields.Date(required=True)
+    effective_from = Day(required=True)
     slots = fields.List(fields.Nested(SlotSchema), required=True,
                         validate=validate.Length(min=1, max=14))
 
@@ -265,9 +436,50 @@ class SchoolSchema(Schema):
     school_id = Id()
 
 
+class SwapDutySchema(Schema):
+    school_id = Id()
+    duty_date = Day(required=True)
+    period = OneOf(contract.DUTY_PERIODS, required=True)
+    staff_id = Id()
+    substitute_id = Id()
+    reason = Text(500)
+    by = Id()
+
+    @validates_schema
+    def _someone_else(self, data, **kwargs):
+        if data["staff_id"] == data["substitute_id"]:
+            raise _problem("substitute_id", "same_staff", "代班教师不能是本人")
+
+
+class RecordDutySessionSchema(Schema):
+    school_id = Id()
+    held_on = Day(required=True)
+    period = OneOf(contract.DUTY_PERIODS, required=True)
+    staff_ids = fields.List(Id(), required=True, validate=validate.Length(min=1, max=20))
+    child_ids = fields.List(Id(), load_default=list, validate=validate.Length(max=2000))
+    activities = fields.List(OneOf(contract.DUTY_ACTIVITIES), load_default=list,
+                             validate=validate.Length(max=10))
+    place = Text(100)
+    notes = Text(2000)
+    recorded_by = Id()
+    revision = fields.Integer(load_default=None, allow_none=True,
+                              validate=validate.Range(min=1))  # set when correcting
+
+    @validates_schema
+    def _each_once(self, data, **kwargs):
+        for name in ("staff_ids", "child_ids"):
+            values = data.get(name) or []
+            if len(values) != len(set(values)):
+                raise _problem(name, "duplicate", "名单中有重复")
+
+
+class DutySessionsSchema(SchoolPeriodPageSchema):
+    pass
+
+
 class OnDutySchema(Schema):
     school_id = Id()
-    date = fields.Date(load_default=None, allow_none=True)
+    date = Day(load_default=None, allow_none=True)
 
 
 # -- honours and outcomes ------------------------------------------------------------------------
@@ -278,8 +490,9 @@ class GrantAwardSchema(Schema):
     staff_id = Id(load_default=None, allow_none=True, required=False)
     title = fields.String(required=True, validate=validate.Length(min=1, max=100))
     level = OneOf(contract.AWARD_LEVELS, required=True)
-    granted_on = fields.Date(required=True)
+    granted_on = Day(required=True)
     awarded_by = Text(100)               # the issuing body, e.g. 莆田市教育局
+    activity_id = Id(load_default=None, allow_none=True, required=False)  # the competition
     notes = Text(1000)
     recorded_by = Id()
 
@@ -293,7 +506,15 @@ class GrantAwardSchema(Schema):
             raise _problem(other, "not_allowed", "获奖人类型与所填编号不一致")
 
 
+class RevokeAwardSchema(Schema):
+    award_id = Id()
+    revoked_by = Id()
+    reason_code = OneOf(contract.REVOKE_REASONS, required=True)
+    reason = Text(500)
+
+
 class AwardsQuerySchema(Schema):
+    include_revoked = fields.Boolean(load_default=False)
     child_id = Id(required=False, load_default=None, allow_none=True)
     staff_id = Id(required=False, load_default=None, allow_none=True)
     school_id = Id(required=False, load_default=None, allow_none=True)
@@ -316,6 +537,15 @@ class ScoreSchema(Schema):
             raise _problem("score", "above_full_marks", "分数不能高于满分")
 
 
+class DimensionsSchema(Schema):
+    manners = OneOf(contract.BEHAVIOUR_RATINGS, load_default=None, allow_none=True)
+    self_care = OneOf(contract.BEHAVIOUR_RATINGS, load_default=None, allow_none=True)
+    independence = OneOf(contract.BEHAVIOUR_RATINGS, load_default=None, allow_none=True)
+
+
+TERM = validate.Regexp(r"^\d{4}-\d{4}-[12]$", error="bad_format|学期格式应为 2025-2026-1")
+
+
 class RecordAssessmentSchema(Schema):
     child_id = Id()
     term = fields.String(required=True, validate=validate.Regexp(
@@ -323,6 +553,7 @@ class RecordAssessmentSchema(Schema):
     scores = fields.List(fields.Nested(ScoreSchema), load_default=list,
                          validate=validate.Length(max=20))
     behaviour_rating = OneOf(contract.BEHAVIOUR_RATINGS, load_default=None, allow_none=True)
+    dimensions = fields.Nested(DimensionsSchema, load_default=None, allow_none=True)
     comment = Text(1000)
     recorded_by = Id()
     revision = fields.Integer(load_default=None, allow_none=True,
@@ -330,8 +561,9 @@ class RecordAssessmentSchema(Schema):
 
     @validates_schema
     def _something_assessed(self, data, **kwargs):
-        if not data.get("scores") and not data.get("behaviour_rating"):
-            raise _problem("scores", "required", "成绩和行为评价至少填一项")
+        if not data.get("scores") and not data.get("behaviour_rating") and \
+                not any((data.get("dimensions") or {}).values()):
+            raise _problem("scores", "required", "成绩、行为评价和礼貌/自理/自立自强评价至少填一项")
         subjects = [s["subject"] for s in data.get("scores") or []]
         if len(subjects) != len(set(subjects)):
             raise _problem("scores", "duplicate", "同一科目只能填一次")
@@ -339,6 +571,20 @@ class RecordAssessmentSchema(Schema):
 
 class ChildSchema(Schema):
     child_id = Id()
+
+
+class DimensionProgressSchema(Schema):
+    school_id = Id(required=False, load_default=None, allow_none=True)
+    class_id = Id(required=False, load_default=None, allow_none=True)
+    term = fields.String(required=True, validate=TERM)
+    cursor = fields.String(load_default=None, allow_none=True,
+                           validate=validate.Length(max=400))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+    @validates_schema
+    def _one_scope(self, data, **kwargs):
+        if sum(1 for key in ("school_id", "class_id") if data.get(key)) != 1:
+            raise _problem("_schema", "one_selector", "请只按学校或班级中的一项查询")
 
 
 # -- queries -----------------------------------------------------------------------------------

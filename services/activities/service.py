@@ -4,7 +4,8 @@ pairing events. Thin: every RPC validates its one argument with marshmallow and 
 to a domain module; every handler hands over to `projection`."""
 from nameko.rpc import rpc
 
-from activities import care, diary, groups, honours, projection, rota, storage, timeline
+from activities import (care, diary, duty, groups, honours, projection, radio, rota,
+                        storage, supplies, timeline)
 from activities import schemas as s
 from carekit.contracts import pairing, registry  # noqa: F401  (registers what we consume)
 from carekit.errors import load_or_raise
@@ -95,8 +96,22 @@ class ActivitiesService(CareService):
         return groups.calendar(self.db, load_or_raise(s.CalendarSchema(), payload))
 
     @rpc
+    def distribute_supplies(self, payload):
+        return supplies.distribute(self.db, self.outbox,
+                                   load_or_raise(s.DistributeSuppliesSchema(), payload))
+
+    @rpc
+    def get_supplies_distribution(self, payload):
+        return supplies.get(self.db, load_or_raise(s.ActivitySchema(), payload)["activity_id"])
+
+    @rpc
+    def supplies_distributions(self, payload):
+        return supplies.of_school(self.db, load_or_raise(s.SchoolPeriodPageSchema(), payload))
+
+    @rpc
     def set_duty_rota(self, payload):
-        return rota.set_rota(self.db, load_or_raise(s.SetDutyRotaSchema(), payload))
+        return rota.set_rota(self.db, self.outbox,
+                             load_or_raise(s.SetDutyRotaSchema(), payload))
 
     @rpc
     def get_duty_rota(self, payload):
@@ -108,11 +123,48 @@ class ActivitiesService(CareService):
         data = load_or_raise(s.OnDutySchema(), payload)
         return rota.on_duty(self.db, data["school_id"], data["date"])
 
+    @rpc
+    def swap_duty(self, payload):
+        return duty.swap(self.db, self.outbox, load_or_raise(s.SwapDutySchema(), payload))
+
+    @rpc
+    def record_duty_session(self, payload):
+        return duty.record_session(self.db, self.outbox,
+                                   load_or_raise(s.RecordDutySessionSchema(), payload))
+
+    @rpc
+    def duty_sessions(self, payload):
+        return duty.sessions(self.db, load_or_raise(s.DutySessionsSchema(), payload))
+
+    # -- school radio ----------------------------------------------------------------------------
+    @rpc
+    def set_radio_programme(self, payload):
+        return radio.set_programme(self.db, self.outbox,
+                                   load_or_raise(s.SetRadioProgrammeSchema(), payload))
+
+    @rpc
+    def record_radio_episode(self, payload):
+        return radio.record_episode(self.db, self.outbox,
+                                    load_or_raise(s.RecordRadioEpisodeSchema(), payload))
+
+    @rpc
+    def radio_programmes(self, payload):
+        return radio.programmes(self.db, load_or_raise(s.SchoolPageSchema(), payload))
+
+    @rpc
+    def radio_episodes(self, payload):
+        return radio.episodes(self.db, load_or_raise(s.ProgrammePageSchema(), payload))
+
     # -- honours and outcomes -----------------------------------------------------------------
     @rpc
     def grant_award(self, payload):
         return honours.grant_award(self.db, self.outbox,
                                    load_or_raise(s.GrantAwardSchema(), payload))
+
+    @rpc
+    def revoke_award(self, payload):
+        return honours.revoke_award(self.db, self.outbox,
+                                    load_or_raise(s.RevokeAwardSchema(), payload))
 
     @rpc
     def list_awards(self, payload):
@@ -127,6 +179,11 @@ class ActivitiesService(CareService):
     def assessments_of(self, payload):
         data = load_or_raise(s.ChildSchema(), payload)
         return honours.assessments_of(self.db, data["child_id"])
+
+    @rpc
+    def dimension_progress(self, payload):
+        return honours.dimension_progress(self.db,
+                                          load_or_raise(s.DimensionProgressSchema(), payload))
 
     # -- queries -----------------------------------------------------------------------------
     @rpc

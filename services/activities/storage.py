@@ -12,6 +12,7 @@ from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError
 
 from carekit.documents import plain
+from carekit.events.records import OUTBOX_FIELDS
 from carekit.errors import Conflict, NotFound
 
 # what this service owns
@@ -19,6 +20,11 @@ CARE_RECORDS = "care_records"
 DIARY_ENTRIES = "diary_entries"
 GROUP_ACTIVITIES = "group_activities"
 DUTY_ROTAS = "duty_rotas"
+DUTY_SWAPS = "duty_swaps"
+DUTY_SESSIONS = "duty_sessions"
+SUPPLIES = "supplies_distributions"
+RADIO_PROGRAMMES = "radio_programmes"
+RADIO_EPISODES = "radio_episodes"
 AWARDS = "awards"
 ASSESSMENTS = "assessments"
 # projections of other services' events
@@ -30,7 +36,8 @@ CLASSES = "classes"
 SCHOOLS = "schools"
 
 # collections whose documents carry outgoing events (the outbox)
-CARRIERS = (CARE_RECORDS, DIARY_ENTRIES, GROUP_ACTIVITIES, AWARDS, ASSESSMENTS)
+CARRIERS = (CARE_RECORDS, DIARY_ENTRIES, GROUP_ACTIVITIES, AWARDS, ASSESSMENTS, DUTY_ROTAS,
+            DUTY_SWAPS, DUTY_SESSIONS, SUPPLIES, RADIO_PROGRAMMES, RADIO_EPISODES)
 
 INDEXES = {
     CARE_RECORDS: [IndexModel([("child_id", ASCENDING), ("at", DESCENDING)]),
@@ -43,11 +50,16 @@ INDEXES = {
              IndexModel([("staff_id", ASCENDING), ("at", DESCENDING)]),
              IndexModel([("school_id", ASCENDING), ("at", DESCENDING)])],
     ASSESSMENTS: [IndexModel([("child_id", ASCENDING), ("term", ASCENDING)])],
+    DUTY_SWAPS: [IndexModel([("school_id", ASCENDING), ("duty_date", ASCENDING)])],
+    DUTY_SESSIONS: [IndexModel([("school_id", ASCENDING), ("held_on", ASCENDING)])],
+    SUPPLIES: [IndexModel([("school_id", ASCENDING), ("held_on", ASCENDING)])],
+    RADIO_PROGRAMMES: [IndexModel([("school_id", ASCENDING)])],
+    RADIO_EPISODES: [IndexModel([("programme_id", ASCENDING), ("episode", ASCENDING)])],
     CHILDREN: [IndexModel([("school_id", ASCENDING)]), IndexModel([("class_id", ASCENDING)])],
     PAIRINGS: [IndexModel([("child_id", ASCENDING), ("person_id", ASCENDING)])],
 }
 
-HIDDEN = ("_outbox", "_outbox_pending", "history")
+HIDDEN = OUTBOX_FIELDS + ("history",)
 
 
 def view(doc, booleans=(), hide=HIDDEN, with_history=False):

@@ -15,8 +15,11 @@ SOURCES = {
     "care_record": (storage.CARE_RECORDS, lambda child_id: dict(NOT_DELETED, child_id=child_id)),
     "diary": (storage.DIARY_ENTRIES, lambda child_id: dict(NOT_DELETED, child_id=child_id)),
     "activity": (storage.GROUP_ACTIVITIES,
-                 lambda child_id: {"present_child_ids": child_id, "status": "held"}),
-    "award": (storage.AWARDS, lambda child_id: {"child_id": child_id}),
+                 lambda child_id: {"$or": [{"present_child_ids": child_id},
+                                           {"celebrated_child_ids": child_id}],
+                                   "status": "held"}),
+    "award": (storage.AWARDS, lambda child_id: {"child_id": child_id,
+                                                "revoked": {"$ne": True}}),
 }
 OMIT = {"_outbox": 0, "history": 0}
 
@@ -53,9 +56,12 @@ def _item(kind, doc, child_id):
         body = diary.diary_view(doc)
     elif kind == "activity":
         body = groups.activity_view(doc)
-        for roll in ("attendance", "present_child_ids"):  # other children's: not shown here
-            body.pop(roll, None)
-        body["attendance_status"] = "present"
+        celebrated = child_id in (body.get("celebrated_child_ids") or [])
+        for roll in ("attendance", "present_child_ids", "celebrated_child_ids"):
+            body.pop(roll, None)  # other children's: not shown here
+        body["attendance_status"] = "present" if child_id in (doc.get("present_child_ids")
+                                                               or []) else None
+        body["celebrated"] = celebrated
     else:
         body = honours.award_view(doc)
     return {"type": kind, "type_label": domain.TIMELINE_TYPE_LABELS[kind], "id": doc["_id"],

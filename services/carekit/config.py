@@ -1,6 +1,9 @@
 """Every setting a service reads, from environment variables, validated in one place.
 
 A service refuses to start when a setting is missing or malformed, and the error names it.
+Development defaults (the development keys, the broker's guest:guest) serve only where
+CARE_ENV says `development` or `test`: a service started without CARE_ENV, or with
+`production`, refuses to start while a secret is missing or is a development one, naming it.
 """
 import base64
 import binascii
@@ -9,19 +12,21 @@ from urllib.parse import urlparse
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, EXCLUDE
 
-SERVICE_NAMES = ("registry", "pairing", "activities", "notifications", "reporting", "gateway",
-                 "bureaus")
+SERVICE_NAMES = ("registry", "pairing", "activities", "notifications", "reporting", "gateway")
 
 # Only these services hold national ID numbers and phone numbers (encrypted at rest).
 PII_HOLDERS = ("registry",)
 
-# Only for a developer's machine: production (CARE_ENV=production) must set its own key.
+# Only for a developer's machine (CARE_ENV=development or test); refused anywhere else.
 DEVELOPMENT_PII_KEY = base64.urlsafe_b64encode(b"care-network-dev-only-not-secret").decode()
+DEVELOPMENT_PII_HASH_KEY = "care-network-dev-only-pii-lookup-hash-key"
+DEVELOPMENT_ENVS = ("development", "test")
+DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672//"
 
 # Services whose events have public forms for other bureaus (carekit.events.public): they hold
-# the county's pseudonym key. The bureaus service alone signs webhooks.
+# the county's pseudonym key. The notifications service alone signs webhooks to bureaus.
 PUBLIC_STREAM_PUBLISHERS = ("registry", "pairing", "activities")
-WEBHOOK_SENDERS = ("bureaus",)
+WEBHOOK_SENDERS = ("notifications",)
 DEVELOPMENT_PUBLIC_STREAM_KEY = "care-network-dev-only-public-stream-key"
 DEVELOPMENT_WEBHOOK_SIGNING_KEY = "care-network-dev-only-webhook-signing-key"
 
@@ -68,15 +73,21 @@ class SettingsSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    CARE_ENV = fields.String(load_default="development",
+    # unset: treated like production (no development default is used)
+    CARE_ENV = fields.String(load_default=None, allow_none=True,
                              validate=validate.OneOf(["development", "test", "production"]))
-    AMQP_URI = fields.String(load_default="amqp://guest:guest@127.0.0.1:5672//",
+    AMQP_URI = fields.String(load_default=DEFAULT_AMQP_URI,
                              validate=_uri_with_scheme("amqp", "amqps", "pyamqp"))
     MONGO_URI = fields.String(load_default="mongodb://127.0.0.1:27017/",
                               validate=_uri_with_scheme("mongodb", "mongodb+srv"))
     MONGO_DATABASE = fields.String(load_default=None, allow_none=True,
                                    validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,60}$"))
-    PII_ENCRYPTION_KEY = fields.String(load_default=None, allow_none=True)
+    # the registry's keys: encryption keys newest first (comma-separated), the lookup hash key
+    PII_ENCRYPTION_KEY = _Optional(load_default=None, allow_none=True)
+    PII_HASH_KEY = _Optional(load_default=None, allow_none=True,
+                             validate=validate.Length(min=32, max=512))
+    PII_CIPHER = fields.String(load_default="fernet",
+                               validate=validate.OneOf(["fernet", "sm4-gcm"]))
     LOG_LEVEL = fields.String(load_default="INFO",
                               validate=validate.OneOf(["DEBUG", "INFO", "WARNING", "ERROR"]))
     EVENT_RETRY_DELAYS_MS = fields.String(load_default="1000,5000,30000", validate=_delays)
@@ -142,14 +153,16 @@ class SettingsSchema(Schema):
     def _fernet_key(self, value, **kwargs):
         if value is None:
             return
-        try:
-            raw = base64.urlsafe_b64decode(value.encode())
-        except (binascii.Error, ValueError):
-            raw = b""
-        if len(raw) != 32:
-            raise ValidationError("must be 32 url-safe base64-encoded bytes "
-                                  "(python -c 'from cryptography.fernet import Fernet; "
-                                  "print(Fernet.generate_key().decode())')")
+        for key in [k.strip() for k in value.split(",")]:
+            try:
+                raw = base64.urlsafe_b64decode(key.encode())
+            except (binascii.Error, ValueError):
+                raw = b""
+            if len(raw) != 32:
+                raise ValidationError("must be one or more (comma-separated, newest first) "
+                                      "keys of 32 url-safe base64-encoded bytes "
+                                      "(python -c 'from cryptography.fernet import Fernet; "
+                                      "print(Fernet.generate_key().decode())')")
 
 
 def load_settings(service_name, environ=None):
@@ -165,21 +178,11 @@ def load_settings(service_name, environ=None):
         problems = "; ".join("{}: {}".format(name, " ".join(map(str, msgs)))
                              for name, msgs in sorted(exc.messages.items()))
         raise ConfigError("invalid configuration for {}: {}".format(service_name, problems))
-    if settings["PII_ENCRYPTION_KEY"] is None and settings["CARE_ENV"] != "production":
-        settings["PII_ENCRYPTION_KEY"] = DEVELOPMENT_PII_KEY
-    if settings["PII_ENCRYPTION_KEY"] is None and service_name in PII_HOLDERS:
-        raise ConfigError("invalid configuration for {}: PII_ENCRYPTION_KEY: required when "
-                          "CARE_ENV=production".format(service_name))
-    for key, holders, development in (
-            ("PUBLIC_STREAM_KEY", PUBLIC_STREAM_PUBLISHERS, DEVELOPMENT_PUBLIC_STREAM_KEY),
-            ("WEBHOOK_SIGNING_KEY", WEBHOOK_SENDERS, DEVELOPMENT_WEBHOOK_SIGNING_KEY)):
-        if settings[key] is None and service_name in holders:
-            if settings["CARE_ENV"] == "production":
-                raise ConfigError("invalid configuration for {}: {}: required when "
-                                  "CARE_ENV=production".format(service_name, key))
-            settings[key] = development
-        if settings[key] is None or service_name not in holders:
-            settings.pop(key)  # the key stays with the services that need it
+    problems = _secrets(service_name, settings, raw)
+    if problems:
+        raise ConfigError("invalid configuration for {}: {}".format(
+            service_name, "; ".join(problems)))
+    settings["CARE_ENV"] = settings["CARE_ENV"] or "production"
     if settings["SMS_PROVIDER"] == "http" and not settings["SMS_HTTP_URL"]:
         raise ConfigError("invalid configuration for {}: SMS_HTTP_URL: required when "
                           "SMS_PROVIDER=http".format(service_name))
@@ -197,3 +200,35 @@ def retry_delays_ms(config):
     value = config.get("EVENT_RETRY_DELAYS_MS", SettingsSchema().fields[
         "EVENT_RETRY_DELAYS_MS"].load_default)
     return [int(part) for part in str(value).split(",") if part.strip()]
+
+
+def _secrets(service_name, settings, raw):
+    """Fill in development secrets where CARE_ENV allows them, keep each secret with the
+    services that need it; -> problems naming each secret missing or a development one."""
+    development = settings["CARE_ENV"] in DEVELOPMENT_ENVS
+    where = "CARE_ENV={}".format(settings["CARE_ENV"]) if settings["CARE_ENV"] else \
+        "CARE_ENV is not set"
+    problems = []
+    if not development:
+        amqp = urlparse(settings["AMQP_URI"])
+        if "AMQP_URI" not in raw:
+            problems.append("AMQP_URI: required ({})".format(where))
+        elif (amqp.username or "guest") == "guest" and (amqp.password or "guest") == "guest":
+            problems.append("AMQP_URI: the broker's guest:guest account is for development "
+                            "only ({})".format(where))
+    for key, holders, default in (
+            ("PII_ENCRYPTION_KEY", PII_HOLDERS, DEVELOPMENT_PII_KEY),
+            ("PII_HASH_KEY", PII_HOLDERS, DEVELOPMENT_PII_HASH_KEY),
+            ("PUBLIC_STREAM_KEY", PUBLIC_STREAM_PUBLISHERS, DEVELOPMENT_PUBLIC_STREAM_KEY),
+            ("WEBHOOK_SIGNING_KEY", WEBHOOK_SENDERS, DEVELOPMENT_WEBHOOK_SIGNING_KEY)):
+        if service_name not in holders:
+            settings.pop(key)  # the key stays with the services that need it
+            continue
+        given = [k.strip() for k in (settings[key] or "").split(",") if k.strip()]
+        if not given and development:
+            settings[key] = default
+        elif not given:
+            problems.append("{}: required ({})".format(key, where))
+        elif default in given and not development:
+            problems.append("{}: the development key is refused ({})".format(key, where))
+    return problems

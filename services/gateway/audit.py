@@ -16,8 +16,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from pymongo import ASCENDING, DESCENDING, IndexModel
 
+from carekit.clock import CHINA_TZ
+
 AUDIT_LOG = "audit_log"
-CHINA = timezone(timedelta(hours=8))
 INDEXES = {AUDIT_LOG: [IndexModel([("actor", ASCENDING)]),
                        IndexModel([("target_id", ASCENDING)]),
                        IndexModel([("child_ids", ASCENDING)]),
@@ -99,7 +100,7 @@ class AuditLog:
 
 def _day_start(day):
     """A China date -> the `_id` prefix of its first millisecond."""
-    start = datetime(day.year, day.month, day.day, tzinfo=CHINA)
+    start = datetime(day.year, day.month, day.day, tzinfo=CHINA_TZ)
     return "{:013d}".format(int(start.timestamp() * 1000))
 
 
@@ -112,7 +113,7 @@ def view(doc):
     if at.tzinfo is None:
         at = at.replace(tzinfo=timezone.utc)
     out["at"] = at.astimezone(timezone.utc).isoformat()
-    out["at_china"] = at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S")
+    out["at_china"] = at.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M:%S")
     out["child_ids"] = list(doc.get("child_ids") or [])
     return out
 

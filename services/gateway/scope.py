@@ -70,7 +70,7 @@ class Scope:
         if refresh:
             self.lookups.schools.forget(county_id)
         return self.lookups.schools.get(county_id, lambda: {
-            s["id"]: s for s in self.services.registry.list_schools(None, county_id)})
+            s["id"]: s for s in self.services.registry.every_page("list_schools", {"county_id": county_id})})
 
     def schools(self):
         """The schools the caller reaches, as the registry lists them."""
@@ -100,7 +100,8 @@ class Scope:
 
     def classes_of(self, school_id):
         return self.lookups.classes.get(school_id,
-                                        lambda: self.services.registry.list_classes(school_id))
+                                        lambda: self.services.registry.every_page(
+                                            "list_classes", {"school_id": school_id}))
 
     def klass(self, class_id):
         for school in self.schools():
@@ -188,7 +189,8 @@ class Scope:
         query = {k: v for k, v in (("class_id", class_id), ("school_id", school_id),
                                    ("status", status)) if v}
         key = tuple(sorted(query.items()))
-        return self.lookups.listings.get(key, lambda: self.services.registry.list_children(query))
+        return self.lookups.listings.get(key, lambda: self.services.registry.every_page(
+            "list_children", query))
 
     def filter_children(self, files):
         for file in files:

@@ -89,6 +89,54 @@ def pairing_ended(db, data, kind, partner_id, partner_name=None, needs_repairing
     st.touch(db, "child", data["child_id"])
 
 
+# -- pairing: who is within the county's mentor scope ------------------------------------------------
+def pairing_policy(db, data):
+    """v2 names the county and its mentor scope; a v1 policy (one for all, before counties)
+    says nothing about scope, so the pairing default stands until the county's v2 arrives."""
+    if not data.get("county_id"):
+        return
+    if upsert_if_newer(db[st.PAIRING_POLICIES], data["county_id"], data["policy_version"],
+                       {"mentor_scope": data["mentor_scope"]}, "policy_version"):
+        school_ids = [d["_id"] for d in db[st.SCHOOLS].find({"county_id": data["county_id"]},
+                                                            {"_id": 1})]
+        child_ids = [d["_id"] for d in db[st.CHILDREN].find({"school_id": {"$in": school_ids}},
+                                                            {"_id": 1})]
+        st.touch_many(db, {"kind": "child", "subject_id": {"$in": child_ids}})
+
+
+def priority(db, data, recommended, at):
+    """A class's 典型 (priority) children recommended or withdrawn. Events carry no revision,
+    so each child keeps the instant of the latest decision about it: an older one arriving
+    late changes nothing. A recommendation and the withdrawals it causes are one write and
+    never name the same child."""
+    stamp = at.timestamp()
+    for child_id in data["child_ids"]:
+        _upsert(db[st.PRIORITY], child_id,
+                {"$or": [{"at": {"$lt": stamp}}, {"at": {"$exists": False}}]},
+                {"$set": {"recommended": recommended, "at": stamp,
+                          "class_id": data["class_id"], "school_id": data["school_id"]}})
+        st.touch(db, "child", child_id)
+
+
+# -- activities: the duty rota (轮流值日) ----------------------------------------------------------------
+def duty_rota(db, data):
+    if upsert_if_newer(db[st.ROTAS], data["school_id"], data["revision"], {
+            "effective_from": _day(data["effective_from"]),
+            "slots": [{"weekday": slot["weekday"], "period": slot["period"],
+                       "staff_ids": list(slot["staff_ids"])} for slot in data["slots"]]},
+            "revision"):
+        st.touch(db, "duty", data["school_id"])
+
+
+def duty_swap(db, data):
+    """代班: on one date and period a substitute is on duty instead of a rota member."""
+    if upsert_if_newer(db[st.DUTY_SWAPS], data["swap_id"], data["revision"], {
+            "school_id": data["school_id"], "duty_date": _day(data["duty_date"]),
+            "period": data["period"], "staff_id": data["staff_id"],
+            "substitute_id": data["substitute_id"]}, "revision"):
+        st.touch(db, "duty", data["school_id"])
+
+
 # -- activities: care records -------------------------------------------------------------------------
 def _safe(key):
     return str(key).replace(".", "_").replace("$", "_")

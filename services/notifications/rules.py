@@ -297,7 +297,8 @@ def attendance_missing(activity, now, policy):
 
 # -- today's duty (轮流值日) -----------------------------------------------------------------------------
 def duty_today(rota, now, policy):
-    """`rota`: school_id, slots [{weekday 1-7, period, place, staff_ids}], effective_from."""
+    """`rota`: school_id, slots [{weekday 1-7, period, place, staff_ids}], effective_from,
+    swaps [{duty_date, period, staff_id, substitute_id}] (代班: the substitute is reminded)."""
     decision, day = Decision(), Day(now, policy)
     if not policy["duty_today"]["enabled"]:
         return decision
@@ -306,10 +307,13 @@ def duty_today(rota, now, policy):
         for slot in rota["slots"]:
             if slot["weekday"] != today.isoweekday():
                 continue
+            instead = {s["staff_id"]: s["substitute_id"] for s in rota.get("swaps", ())
+                       if s["duty_date"] == today and s["period"] == slot["period"]}
+            on_duty = dict.fromkeys(instead.get(s, s) for s in slot["staff_ids"])
             decision.reminders.append(Reminder(
                 "duty_today", "duty_today:{}:{}:{}".format(rota["school_id"], today,
                                                            slot["period"]),
-                tuple(Recipient("staff", s) for s in slot["staff_ids"]), day.at(today),
+                tuple(Recipient("staff", s) for s in on_duty), day.at(today),
                 {"period": slot["period"], "place": slot.get("place"),
                  "duty_date": today.isoformat()}, 0, None, rota["school_id"]))
         decision.recheck(day.at(today + timedelta(days=1)))

@@ -1,7 +1,8 @@
 """The notifications service: reminders that keep any child from being forgotten.
 
 Thin: event handlers feed the projections, two timers sweep (decide what fell due) and
-dispatch (deliver it), RPCs validate their argument and call the domain. See README.md.
+dispatch (deliver it), RPCs validate their argument and call the domain; other bureaus'
+webhooks (notifications.bureaus) are delivered by a consumer of their own. See README.md.
 """
 from nameko.rpc import RpcProxy, rpc
 
@@ -16,6 +17,10 @@ from carekit.mongo import Database
 from carekit.service import CareService
 from notifications import projection, queries, schemas, settings, sweep
 from notifications import storage as st
+from notifications.bureaus import schemas as bureau_schemas
+from notifications.bureaus import storage as bureau_storage
+from notifications.bureaus import webhooks
+from notifications.bureaus.wiring import BureauWebhooks
 from notifications.clock import Clock
 from notifications.delivery import Dispatcher
 from notifications.wiring import ActingService, Delivery, contact_book, tick
@@ -27,6 +32,8 @@ SCHOOL_OWNS, CLASS_OWNS, STAFF_OWNS = (st.SCHOOLS,), (st.CLASSES,), (st.STAFF,)
 VOLUNTEER_OWNS, CHILD_OWNS, PAIRING_OWNS = (st.VOLUNTEERS,), (st.CHILDREN,), (st.PAIRINGS,)
 VISIT_OWNS = (st.CARE_RECORDS, st.FOLLOW_UPS, st.CHILDREN)
 DIARY_OWNS, ACTIVITY_OWNS = (st.DIARY, st.CHILDREN), (st.ACTIVITIES,)
+POLICY_OWNS, PRIORITY_OWNS = (st.PAIRING_POLICIES,), (st.PRIORITY,)
+ROTA_OWNS, SWAP_OWNS = (st.ROTAS,), (st.DUTY_SWAPS,)
 
 
 def _load(schema, payload):
@@ -35,12 +42,13 @@ def _load(schema, payload):
 
 class NotificationsService(CareService):
     name = "notifications"
-    db = Database(indexes=st.INDEXES)
+    db = Database(indexes=dict(st.INDEXES, **bureau_storage.INDEXES))
     outbox = Outbox(carriers=st.CARRIERS)
     clock = Clock()
     delivery = Delivery()
     acting = ActingService()
     registry = RpcProxy("registry")  # contact details at send time, nothing else
+    bureau_hooks = BureauWebhooks()  # consumes webhook.<bureau>, POSTs signed (its own thread)
 
     # -- timers ----------------------------------------------------------------------------------
     @tick
@@ -101,6 +109,29 @@ class NotificationsService(CareService):
     def set_parent_summary(self, payload):
         return settings.set_parent_summary(self.db, _load(schemas.ParentSummaryInput(), payload),
                                            self.clock.now())
+
+    # -- other bureaus' webhooks (notifications.bureaus; the county's administrator) -----------
+    @rpc
+    def register_bureau_webhook(self, payload):
+        schema = bureau_schemas.WebhookSchema(allow_http=self.bureau_hooks.allow_http)
+        return webhooks.register(self.db, self.bureau_hooks, _load(schema, payload))
+
+    @rpc
+    def remove_bureau_webhook(self, payload):
+        return webhooks.remove(self.db, _load(bureau_schemas.BureauSchema(), payload))
+
+    @rpc
+    def bureau_webhooks(self):
+        return webhooks.listing(self.db)
+
+    @rpc
+    def parked_bureau_webhooks(self, payload):
+        return webhooks.parked_page(self.db, _load(bureau_schemas.ParkedPageSchema(), payload))
+
+    @rpc
+    def requeue_bureau_webhooks(self, payload):
+        return webhooks.requeue(self.db, self.bureau_hooks,
+                                _load(bureau_schemas.RequeueSchema(), payload))
 
     # -- registry ----------------------------------------------------------------------------------
     @subscribe("registry", "SchoolRegistered", owns=SCHOOL_OWNS)
@@ -194,6 +225,18 @@ class NotificationsService(CareService):
         projection.pairing_ended(self.db, d, d["kind"], d.get("partner_id"),
                                  d.get("partner_name"), needs_repairing=d["needs_repairing"])
 
+    @subscribe("pairing", "PairingPolicyChanged", owns=POLICY_OWNS)
+    def on_pairing_policy_changed(self, event):
+        projection.pairing_policy(self.db, event.data)
+
+    @subscribe("pairing", "PriorityRecommended", owns=PRIORITY_OWNS)
+    def on_priority_recommended(self, event):
+        projection.priority(self.db, event.data, True, event.time)
+
+    @subscribe("pairing", "PriorityWithdrawn", owns=PRIORITY_OWNS)
+    def on_priority_withdrawn(self, event):
+        projection.priority(self.db, event.data, False, event.time)
+
     # -- activities --------------------------------------------------------------------------------
     @subscribe("activities", "VisitLogged", owns=VISIT_OWNS)
     def on_visit_logged(self, event):
@@ -220,6 +263,14 @@ class NotificationsService(CareService):
         projection.diary_entry(self.db, event.data,
                                event.data.get("revision") or projection.NEVER_REVISED,
                                deleted=True)
+
+    @subscribe("activities", "DutyRotaSet", owns=ROTA_OWNS)
+    def on_duty_rota_set(self, event):
+        projection.duty_rota(self.db, event.data)
+
+    @subscribe("activities", "DutySwapped", owns=SWAP_OWNS)
+    def on_duty_swapped(self, event):
+        projection.duty_swap(self.db, event.data)
 
     @subscribe("activities", "ActivityScheduled", owns=ACTIVITY_OWNS)
     def on_activity_scheduled(self, event):

@@ -17,6 +17,8 @@ from carekit.events.projection import upsert
 SCHOOLS, CLASSES, STAFF, VOLUNTEERS = "schools", "classes", "staff", "volunteers"
 CHILDREN, PAIRINGS, CARE_RECORDS, FOLLOW_UPS = "children", "pairings", "care_records", "follow_ups"
 DIARY, ACTIVITIES, ROTAS = "diary_entries", "activities", "duty_rotas"
+PAIRING_POLICIES, PRIORITY = "pairing_policies", "priority_children"
+DUTY_SWAPS = "duty_swaps"
 AGENDA, NOTIFICATIONS, INBOX = "agenda", "notifications", "inbox"
 PREFERENCES, COUNTY_RULES, PARENT_SUMMARIES = "preferences", "county_rules", "parent_summaries"
 CARRIERS = [NOTIFICATIONS]
@@ -27,6 +29,8 @@ INDEXES = {
     CLASSES: [_index("school_id")],
     STAFF: [_index("school_id")],
     CHILDREN: [_index("school_id")],
+    PRIORITY: [_index("class_id")],
+    DUTY_SWAPS: [_index("school_id", "duty_date")],
     PAIRINGS: [_index("child_id")],
     CARE_RECORDS: [IndexModel([("child_id", ASCENDING), ("kind", ASCENDING),
                                ("occurred_at", DESCENDING)])],

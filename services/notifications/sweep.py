@@ -20,6 +20,7 @@ from notifications.clock import at_china, china_day, from_epoch
 from notifications.rules import ChildState, Decision, Recipient
 
 BATCH = 500
+DEFAULT_MENTOR_SCOPE = "recommended"  # pairing's default policy (pairing/policy.py)
 LEASE_SECONDS = 300
 
 
@@ -79,7 +80,7 @@ class Context:
 
     def __init__(self, db):
         self.db = db
-        self._schools, self._policies, self._staff_of = {}, {}, {}
+        self._schools, self._policies, self._staff_of, self._scopes = {}, {}, {}, {}
 
     def schools(self, ids):
         missing = [i for i in set(ids) if i and i not in self._schools]
@@ -96,6 +97,14 @@ class Context:
             doc = self.db[st.COUNTY_RULES].find_one({"_id": county_id}) if county_id else None
             self._policies[county_id] = policies.merged((doc or {}).get("rules"))
         return self._policies[county_id]
+
+    def mentor_scope(self, county_id):
+        """Who gets a mentor teacher in this county (the pairing policy's mentor scope):
+        `recommended` (the classes' 典型 children, pairing's default) or `all`."""
+        if county_id not in self._scopes:
+            doc = self.db[st.PAIRING_POLICIES].find_one({"_id": county_id}) if county_id else None
+            self._scopes[county_id] = (doc or {}).get("mentor_scope", DEFAULT_MENTOR_SCOPE)
+        return self._scopes[county_id]
 
     def staff_of(self, school_ids):
         missing = [i for i in set(school_ids) if i and i not in self._staff_of]
@@ -134,6 +143,8 @@ def _child_states(context, child_ids):
     school_ids = [c.get("school_id") for c in children]
     schools = context.schools(school_ids)
     context.staff_of(school_ids)
+    recommended = {d["_id"] for d in db[st.PRIORITY].find(
+        {"_id": {"$in": child_ids}, "recommended": True}, {"_id": 1})}
     for doc in children:
         if not doc.get("name"):  # only a care record or flag arrived yet: no file to act on
             continue
@@ -146,7 +157,8 @@ def _child_states(context, child_ids):
                    "birth_date": _day(doc.get("birth_date")),
                    "registered_on": _day(doc.get("registered_on")),
                    "status_since": _day(doc.get("status_since")),
-                   "in_mentor_scope": True},
+                   "in_mentor_scope": context.mentor_scope(county_id) == "all"
+                   or doc["_id"] in recommended},
             pairings=[{"pairing_id": p["_id"], "kind": p.get("kind"),
                        "partner_id": p.get("partner_id"), "partner_name": p.get("partner_name"),
                        "status": p.get("status"), "started_on": _day(p.get("started_on")),
@@ -196,10 +208,14 @@ def _activities(context, activity_ids, now):
 def _duty_rotas(context, school_ids, now):
     db, out = context.db, {}
     context.schools(school_ids)
+    swaps = _group(db[st.DUTY_SWAPS].find({"school_id": {"$in": school_ids},
+                                           "duty_date": china_day(now).isoformat()}),
+                   "school_id")
     for doc in db[st.ROTAS].find({"_id": {"$in": school_ids}}):
         county_id = context.county_of(doc["_id"])
         rota = {"school_id": doc["_id"], "slots": doc.get("slots") or [],
-                "effective_from": _day(doc.get("effective_from")) or china_day(now)}
+                "effective_from": _day(doc.get("effective_from")) or china_day(now),
+                "swaps": [dict(s, duty_date=_day(s["duty_date"])) for s in swaps[doc["_id"]]]}
         out[st.agenda_id("duty", doc["_id"])] = (
             rules.duty_today(rota, now, context.policy(county_id)), county_id)
     return out

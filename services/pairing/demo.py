@@ -45,7 +45,7 @@ def load(registry, pairing):
         return "no demo county in the registry: nothing to do"
     if pairing.get_policy({"county_id": county["id"]})["version"] > 0:
         return "demo county has a pairing policy already: nothing to do"
-    schools = [s["id"] for s in _items(registry.list_schools(county_id=county["id"]))]
+    schools = [s["id"] for s in _items(registry.list_schools({"county_id": county["id"], "limit": 500}))]
     _settled(pairing, schools)
     pairing.set_policy({"county_id": county["id"], "mentor_scope": "recommended",
                         "by": "demo"})

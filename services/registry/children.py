@@ -10,6 +10,7 @@ from pymongo.errors import DuplicateKeyError
 from carekit.clock import china_date
 from carekit.documents import save_if_version
 from carekit.errors import Conflict, NotFound, ValidationFailed
+from carekit.paging import page
 from registry import files, lifecycle
 from registry import storage as st
 from registry.views import plain
@@ -44,6 +45,13 @@ def known_school(ctx, school_id, field="school_id"):
 
 
 def duplicate_error(ctx, holder, field="national_id"):
+    """The ID is on file in the county already. Which school holds it (and the file's id) is
+    told only to a caller whose scope covers that school: to anyone else the refusal itself
+    must not say where a child lives."""
+    if not ctx.may_see_school(holder["school_id"]):
+        return Conflict(code="duplicate_national_id",
+                        message="该身份证号已在本县建档，不能重复登记；如需转学请联系原学校或县教育局",
+                        field=field)
     school = ctx.db[st.SCHOOLS].find_one({"_id": holder["school_id"]}, {"name": 1}) or {}
     return Conflict(code="duplicate_national_id",
                     message="该身份证号已在「{}」建档，不能重复登记".format(school.get("name", "其他学校")),
@@ -90,7 +98,7 @@ def register_child(ctx, data):
     klass = class_in_school(ctx, data["class_id"], data["school_id"])
     file = files.new_file(data, klass, household_for(ctx, data.get("sibling_ids")))
     check_file(file)
-    holder = st.holder_of(ctx.db, ctx.vault.hash(file["national_id"]))
+    holder = st.holder_of(ctx.db, ctx.vault.hashes(file["national_id"]))
     if holder:
         raise duplicate_error(ctx, holder)
     child_id = files.new_child_id()
@@ -149,7 +157,7 @@ def update_child(ctx, child_id, changes):
             new.update(files.placement(class_in_school(ctx, changes["class_id"], old["school_id"])))
         check_file(new)
         if new["national_id"] != old["national_id"]:
-            holder = st.holder_of(ctx.db, ctx.vault.hash(new["national_id"]), exclude_id=child_id)
+            holder = st.holder_of(ctx.db, ctx.vault.hashes(new["national_id"]), exclude_id=child_id)
             if holder:
                 raise duplicate_error(ctx, holder)
         diff = files.diff(old, new)
@@ -267,13 +275,34 @@ def get_child(ctx, child_id, request):
     return file_view(ctx, doc, file)
 
 
+_FILE_ORDER = (int, int, str, str)
+
+
+def _file_order(doc):
+    return (doc.get("grade") or 0, doc.get("class_number") or 0, doc.get("name") or "",
+            doc["_id"])
+
+
+def _matching(ctx, query):
+    criteria = {k: query.get(k) for k in ("school_id", "class_id", "status", "household_id")}
+    return ctx.db[st.CHILDREN].find(st.child_query(criteria), {
+        "_outbox": 0, "_outbox_pending": 0, "history": 0})
+
+
 def list_children(ctx, query, reveal=False):
-    """Files matching `query`, masked (reveal=True only for internal use such as cards)."""
-    docs = ctx.db[st.CHILDREN].find(st.child_query(query), {
-        "_outbox": 0, "_outbox_pending": 0, "history": 0}).sort(
-        [("grade", 1), ("class_number", 1), ("name", 1)])
+    """Files matching `query`, in class order (internal: printing a class)."""
+    docs = sorted(_matching(ctx, query), key=_file_order)
     return [file_view(ctx, doc, st.open_file(doc, ctx.vault, FILE_FIELDS), reveal=reveal)
             for doc in docs]
+
+
+def list_children_page(ctx, query):
+    """One page of the masked files of a school or class; only that page is decrypted."""
+    found = page(list(_matching(ctx, query)), _file_order, _FILE_ORDER, query["cursor"],
+                 query["limit"])
+    found["items"] = [file_view(ctx, doc, st.open_file(doc, ctx.vault, FILE_FIELDS))
+                      for doc in found["items"]]
+    return found
 
 
 def history(ctx, child_id):
@@ -281,8 +310,9 @@ def history(ctx, child_id):
     return plain(sorted(doc.get("history") or [], key=lambda e: e["at"]))
 
 
-def transferred_out(ctx, school_id):
-    """The read-only trace an old school keeps of children who moved away."""
+def transferred_out(ctx, query):
+    """The read-only trace an old school keeps of children who moved away, one page."""
+    school_id = query["school_id"]
     traces = []
     # $in, not plain equality: the stand-in misses array members through an index otherwise
     for doc in ctx.db[st.CHILDREN].find({"former_school_ids": {"$in": [school_id]}},
@@ -293,7 +323,8 @@ def transferred_out(ctx, school_id):
                 traces.append(plain(dict(move, child_id=doc["_id"], name=doc["name"],
                                          gender=doc["gender"], birth_date=doc["birth_date"],
                                          read_only=True)))
-    return sorted(traces, key=lambda t: (t["effective_date"], t["name"]))
+    return page(traces, lambda t: (t["effective_date"], t["name"], t["id"]), (str, str, str),
+                query["cursor"], query["limit"])
 
 
 def school_names_of(ctx, school_ids):
@@ -301,13 +332,19 @@ def school_names_of(ctx, school_ids):
         {"_id": {"$in": list(set(school_ids))}}, {"name": 1})}
 
 
-def find_by_national_id(ctx, national_id):
-    holder = ctx.db[st.CHILDREN].find_one({"national_id_hash": ctx.vault.hash(national_id)},
-                                          {"school_id": 1, "name": 1, "status": 1,
-                                           "class_id": 1})
+def find_by_national_id(ctx, request):
+    """Who holds an ID. Knowing a full ID is knowing the child: the look-up is audited like a
+    reveal (found or not), and a holder outside the caller's scope is only said to exist."""
+    holder = ctx.db[st.CHILDREN].find_one(
+        {"national_id_hash": {"$in": ctx.vault.hashes(request["national_id"])}},
+        {"school_id": 1, "name": 1, "status": 1, "class_id": 1})
+    record_reveal(ctx, "child", holder["_id"] if holder else None, request["reason"],
+                  "find_by_national_id", ["national_id"])
     if holder is None:
         raise NotFound(message="没有该身份证号的档案")
+    if not ctx.may_see_school(holder["school_id"]):
+        return {"registered_in_county": True}
     school = ctx.db[st.SCHOOLS].find_one({"_id": holder["school_id"]}, {"name": 1}) or {}
-    return {"child_id": holder["_id"], "name": holder["name"], "status": holder["status"],
-            "school_id": holder["school_id"], "school_name": school.get("name"),
-            "class_id": holder["class_id"]}
+    return {"registered_in_county": True, "child_id": holder["_id"], "name": holder["name"],
+            "status": holder["status"], "school_id": holder["school_id"],
+            "school_name": school.get("name"), "class_id": holder["class_id"]}

@@ -7,24 +7,33 @@ phone on file and, when one was given (`set_notification_email`), an e-mail addr
 at rest like phones); a migrant parent (`parent`, id `<child_id>.<father|mother>`) by the
 phone in the child's file.
 """
-from marshmallow import RAISE, Schema, fields, validate
+import re
 
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+from carekit.errors import invalid
+from carekit.rpc import ID_SHAPE, Id, Text
 from registry import storage as st
 from registry.children import record_reveal
 
 EMAILS = "notification_emails"
 PERSON_TYPES = ("staff", "volunteer", "parent")
-_ID = validate.Regexp(r"^[A-Za-z0-9_-]{1,64}$", error="bad_id|编号格式不对")
-_PARENT_ID = validate.Regexp(r"^[A-Za-z0-9_-]{1,64}\.(father|mother)$",
-                             error="bad_id|家长编号应为 <儿童编号>.father 或 .mother")
+_PARENT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}\.(father|mother)")
 
 
 class Person(Schema):
     class Meta:
         unknown = RAISE
 
-    type = fields.String(required=True, validate=validate.OneOf(PERSON_TYPES))
-    id = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    type = Text(required=True, validate=validate.OneOf(PERSON_TYPES))
+    id = Text(required=True, max_length=80)
+
+    @validates_schema
+    def _id_of_its_type(self, data, **kwargs):
+        shape = _PARENT_ID if data.get("type") == "parent" else ID_SHAPE
+        if not shape.fullmatch(data.get("id") or ""):
+            bad = invalid("bad_id", "编号格式不对（家长为 <儿童编号>.father 或 .mother）")
+            raise ValidationError({"id": bad.messages})
 
 
 class ContactsQuery(Schema):
@@ -33,27 +42,18 @@ class ContactsQuery(Schema):
 
     people = fields.List(fields.Nested(Person), required=True,
                          validate=validate.Length(min=1, max=500))
-    purpose = fields.String(required=True, validate=validate.Equal(
+    purpose = Text(required=True, validate=validate.Equal(
         "notification", error="not_allowed|只能用于发送提醒"))
-    reason = fields.String(load_default="发送提醒", validate=validate.Length(min=2, max=100))
+    reason = Text(load_default="发送提醒", max_length=100, min_length=2)
 
 
 class EmailInput(Schema):
     class Meta:
         unknown = RAISE
 
-    person_type = fields.String(required=True, validate=validate.OneOf(("staff", "volunteer")))
-    person_id = fields.String(required=True, validate=_ID)
+    person_type = Text(required=True, validate=validate.OneOf(("staff", "volunteer")))
+    person_id = Id(required=True)
     email = fields.Email(required=True, allow_none=True)  # None: forget it
-
-
-def _check_id(person):
-    rule = _PARENT_ID if person["type"] == "parent" else _ID
-    try:
-        rule(person["id"])
-        return True
-    except Exception:  # a malformed id reveals nothing
-        return False
 
 
 def set_email(ctx, data):
@@ -78,7 +78,7 @@ def _people(ctx, collection, ids):
 def for_notification(ctx, data):
     """[{type, id, phone, email}] for the people found (active staff and volunteers, parents
     of a known child); the others are left out. Each one revealed is audited."""
-    people = [p for p in data["people"] if _check_id(p)]
+    people = data["people"]  # each id of its type's shape (ContactsQuery)
     ids = {kind: [p["id"] for p in people if p["type"] == kind] for kind in PERSON_TYPES}
     found = {("staff", k): v for k, v in _people(ctx, st.STAFF, ids["staff"]).items()}
     found.update({("volunteer", k): v for k, v in

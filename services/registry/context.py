@@ -1,5 +1,5 @@
 """What a registry command works with: its database, its outbox, the PII vault, the caller."""
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 
 from pymongo.database import Database
@@ -22,6 +22,15 @@ class Ctx:
     outbox: object  # carekit EventRecorder
     vault: Vault
     actor: str = "system"
+    # the schools the caller may see ({school_ids, whole_county}); None: none named to them
+    scope: dict = field(default=None)
+
+    def seeing(self, scope):
+        return replace(self, scope=scope)
+
+    def may_see_school(self, school_id):
+        scope = self.scope or {}
+        return bool(scope.get("whole_county")) or school_id in (scope.get("school_ids") or ())
 
     @staticmethod
     def now():

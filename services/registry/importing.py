@@ -126,9 +126,10 @@ def _against_registry(ctx, rows, school):
         if row.errors or found is None:
             continue
         if found["school_id"] != school["_id"]:
+            where = "「{}」".format(others.get(found["school_id"], "其他学校")) \
+                if ctx.may_see_school(found["school_id"]) else "本县其他学校"
             row.reject("national_id", "duplicate_national_id",
-                       "该身份证号已在「{}」建档；如已转学请办理转学".format(
-                           others.get(found["school_id"], "其他学校")))
+                       "该身份证号已在{}建档；如已转学请办理转学".format(where))
         elif found["status"] == "graduated":
             row.reject("national_id", "file_archived", "该儿童档案已毕业归档，需先重新启用")
         else:

@@ -5,6 +5,7 @@ from contextlib import contextmanager
 from pymongo.errors import DuplicateKeyError
 
 from carekit.errors import Conflict, ValidationFailed
+from carekit.paging import page
 from registry import storage as st
 from registry.children import known_school
 from registry.views import view
@@ -150,14 +151,25 @@ def list_counties(ctx):
     return [view(d) for d in ctx.db[st.COUNTIES].find({}).sort("code", 1)]
 
 
-def list_townships(ctx, county_id=None):
-    query = {"county_id": county_id} if county_id else {}
-    return [view(d) for d in ctx.db[st.TOWNSHIPS].find(query).sort("code", 1)]
+def _page(docs, key, shape, query):
+    found = page(docs, key, shape, query["cursor"], query["limit"])
+    found["items"] = [view(d) for d in found["items"]]
+    return found
 
 
-def list_schools(ctx, township_id=None, county_id=None):
-    query = {k: v for k, v in (("township_id", township_id), ("county_id", county_id)) if v}
-    return [view(d) for d in ctx.db[st.SCHOOLS].find(query, st.NO_OUTBOX).sort("code", 1)]
+def _by_code(doc):
+    return (doc.get("code") or "", doc["_id"])
+
+
+def list_townships(ctx, query):
+    docs = ctx.db[st.TOWNSHIPS].find({"county_id": query["county_id"]}, st.NO_OUTBOX)
+    return _page(list(docs), _by_code, (str, str), query)
+
+
+def list_schools(ctx, query):
+    criteria = {k: query[k] for k in ("township_id", "county_id") if query.get(k)}
+    return _page(list(ctx.db[st.SCHOOLS].find(criteria, st.NO_OUTBOX)), _by_code, (str, str),
+                 query)
 
 
 # -- classes -------------------------------------------------------------------------------------
@@ -197,7 +209,8 @@ def update_class(ctx, class_id, changes):
                    "班级信息刚被他人修改，请刷新后重试")
 
 
-def list_classes(ctx, school_id):
-    return [view(d) for d in ctx.db[st.CLASSES].find({"school_id": school_id}, st.NO_OUTBOX)
-            .sort([("grade", 1), ("number", 1)])]
+def list_classes(ctx, query):
+    docs = ctx.db[st.CLASSES].find({"school_id": query["school_id"]}, st.NO_OUTBOX)
+    return _page(list(docs), lambda d: (d["grade"], d["number"], d["_id"]), (int, int, str),
+                 query)
 

@@ -2,6 +2,7 @@
 import uuid
 
 from carekit.errors import Conflict, ValidationFailed
+from carekit.paging import page
 from registry import storage as st
 from registry.children import known_school, record_reveal, require_reason
 from registry.pii import mask_phone
@@ -109,11 +110,15 @@ def get_person(ctx, collection, person_id, request, kind):
     return person_view(ctx, doc)
 
 
-def list_people(ctx, collection, school_id, active=None):
-    query = {"school_id": school_id}
-    docs = ctx.db[collection].find(query, st.NO_OUTBOX).sort("name", 1)
-    people = [person_view(ctx, d) for d in docs]
-    return [p for p in people if active is None or p["active"] == bool(active)]
+def list_people(ctx, collection, query):
+    """One page of a school's staff or volunteers (phones masked), by name."""
+    active = query.get("active")
+    docs = [d for d in ctx.db[collection].find({"school_id": query["school_id"]}, st.NO_OUTBOX)
+            if active is None or bool(d.get("active")) == active]
+    found = page(docs, lambda d: (d.get("name") or "", d["_id"]), (str, str), query["cursor"],
+                 query["limit"])
+    found["items"] = [person_view(ctx, d) for d in found["items"]]
+    return found
 
 
 # -- volunteers ------------------------------------------------------------------------------------

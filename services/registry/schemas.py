@@ -7,9 +7,11 @@ the service. Enumerations accept the code or its Chinese label (so a roster can 
 import re
 from datetime import date
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates
+from marshmallow import (EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates,
+                         validates_schema)
 
 from carekit.clock import china_today
+from carekit import rpc
 from carekit.errors import invalid
 from registry import identity, vocabulary as words
 
@@ -17,11 +19,25 @@ _SHORT = validate.Length(min=1, max=50)
 _CODE = validate.Regexp(r"^[0-9A-Za-z_-]{1,32}$", error="bad_code|编码只能包含字母、数字、-和_，最长32位")
 
 
-class Text(fields.String):
-    """A string with surrounding blanks removed."""
+class Text(rpc.Text):
+    """A string (nothing else) with surrounding blanks removed, no control characters beyond
+    newlines and tabs, valid UTF-8; each field's `validate` sets its real length."""
+
+    def __init__(self, max_length=1000, multiline=False, **kwargs):
+        super().__init__(max_length=max_length, multiline=multiline, **kwargs)
+
+
+class Integer(fields.Integer):
+    """An integer, or its digits as text (roster cells); never a boolean or a fraction."""
 
     def _deserialize(self, value, attr, data, **kwargs):
-        return super()._deserialize(value, attr, data, **kwargs).strip()
+        if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()) \
+                or (isinstance(value, str) and len(value) > 12):
+            raise invalid("not_integer", "应为整数")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+Id = rpc.Id
 
 
 class Choice(fields.String):
@@ -33,7 +49,7 @@ class Choice(fields.String):
         self._by_label = {label: code for code, label in labels.items()}
 
     def _deserialize(self, value, attr, data, **kwargs):
-        text = str(value).strip()
+        text = value.strip() if isinstance(value, str) else None
         if text in self.labels:
             return text
         if text in self._by_label:
@@ -84,6 +100,10 @@ class _Normalised(fields.String):
     normalise = None
 
     def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str) or len(value) > 40:
+            raise invalid("not_string", "应为文字")
+        if any(ord(c) < 32 or 0xD800 <= ord(c) <= 0xDFFF for c in value):
+            raise invalid("bad_text", "含有控制字符或无效字符")
         try:
             return self.normalise(value)
         except identity.IdentityError as exc:
@@ -107,7 +127,7 @@ class PastDate(fields.Date):
 
 
 def _enrolment(most):
-    return fields.Integer(load_default=None, allow_none=True, validate=validate.Range(
+    return Integer(load_default=None, allow_none=True, validate=validate.Range(
         min=0, max=most, error="bad_enrolment|学生人数应为0至{}".format(most)))
 
 
@@ -123,7 +143,7 @@ class CountyChanges(Schema):
 
 
 class TownshipInput(Schema):
-    county_id = Text(required=True)
+    county_id = Id(required=True)
     code = Text(required=True, validate=_CODE)
     name = Text(required=True, validate=_SHORT)
 
@@ -134,7 +154,7 @@ class TownshipChanges(Schema):
 
 
 class SchoolInput(Schema):
-    township_id = Text(required=True)
+    township_id = Id(required=True)
     code = Text(required=True, validate=_CODE)
     name = Text(required=True, validate=_SHORT)
     address = Text(load_default=None, allow_none=True, validate=validate.Length(max=200))
@@ -149,17 +169,17 @@ class SchoolChanges(Schema):
 
 
 class ClassInput(Schema):
-    school_id = Text(required=True)
-    grade = fields.Integer(required=True, validate=validate.Range(
+    school_id = Id(required=True)
+    grade = Integer(required=True, validate=validate.Range(
         min=1, max=12, error="bad_grade|年级应为1至12"))
-    number = fields.Integer(required=True, validate=validate.Range(
+    number = Integer(required=True, validate=validate.Range(
         min=1, max=60, error="bad_class_number|班号应为1至60"))
-    head_teacher_id = Text(load_default=None, allow_none=True)
+    head_teacher_id = Id(load_default=None, allow_none=True)
     enrolment = _enrolment(200)  # 班级人数
 
 
 class ClassChanges(Schema):
-    head_teacher_id = Text(allow_none=True)
+    head_teacher_id = Id(allow_none=True)
     enrolment = _enrolment(200)
 
 
@@ -177,7 +197,7 @@ class ParentInput(Schema):
 class GuardianInput(Schema):
     name = Text(required=True, validate=validate.Length(min=1, max=30))
     relation = Choice(words.GUARDIAN_RELATION, required=True)
-    age = fields.Integer(load_default=None, allow_none=True)
+    age = Integer(load_default=None, allow_none=True)
     situation = Situation(load_default=None, allow_none=True)  # None: not recorded
     # before `situation`: one value; still accepted, and read as a situation of one
     health = Choice(words.GUARDIAN_HEALTH, load_default=None, allow_none=True)
@@ -210,21 +230,24 @@ class ChildInput(Schema):
     national_id = NationalId(required=True)
     gender = Choice(words.GENDER, load_default=None, allow_none=True)   # default: from the ID
     birth_date = PastDate(load_default=None, allow_none=True)          # default: from the ID
-    school_id = Text(required=True)
-    class_id = Text(required=True)
+    school_id = Id(required=True)
+    class_id = Id(required=True)
     left_behind_type = Choice(words.LEFT_BEHIND_TYPE, required=True)
-    parents = fields.List(fields.Nested(ParentInput), load_default=list)
+    parents = fields.List(fields.Nested(ParentInput), load_default=list,
+                          validate=validate.Length(max=4))
     guardian = fields.Nested(GuardianInput, required=True)
     family_hardship = Flag(load_default=False)
     low_income_registered = Flag(load_default=False)
     hardship_note = Text(load_default=None, allow_none=True, validate=validate.Length(max=200))
-    special_needs = fields.List(fields.Nested(SpecialNeedInput), load_default=list)
+    special_needs = fields.List(fields.Nested(SpecialNeedInput), load_default=list,
+                                validate=validate.Length(max=10))
     migrant_left_behind = Flag(load_default=False)                  # 流动留守
     boards_at_school = Flag(load_default=None, allow_none=True)     # 住校
     lunch_at_school = Flag(load_default=None, allow_none=True)      # 在校就餐
-    notes = Text(load_default=None, allow_none=True, validate=validate.Length(max=1000))
+    notes = Text(load_default=None, allow_none=True, multiline=True,
+                 validate=validate.Length(max=1000))
     # siblings already registered in the county: the new file joins their household
-    sibling_ids = fields.List(Text(), load_default=list)
+    sibling_ids = fields.List(Id(), load_default=list, validate=validate.Length(max=20))
 
 
 class ChildChanges(ChildInput):
@@ -234,7 +257,7 @@ class ChildChanges(ChildInput):
     class Meta:
         exclude = ("school_id", "sibling_ids")
 
-    expected_version = fields.Integer(load_default=None, allow_none=True)
+    expected_version = Integer(load_default=None, allow_none=True)
 
 
 class StatusChangeInput(Schema):
@@ -245,8 +268,8 @@ class StatusChangeInput(Schema):
 
 
 class TransferInput(Schema):
-    to_school_id = Text(required=True)
-    to_class_id = Text(required=True)
+    to_school_id = Id(required=True)
+    to_class_id = Id(required=True)
     effective_date = PastDate(load_default=date.today)
     reason = Text(load_default=None, allow_none=True, validate=validate.Length(max=200))
 
@@ -254,16 +277,27 @@ class TransferInput(Schema):
 _REASON_REQUIRED = "reason_required|打印含联系方式的表卡需填写理由（2至200字）"
 
 
-class PrintInput(Schema):
-    """Printing a form for a child or a class (`id`)."""
-    id = Text(required=True, validate=validate.Regexp(r"^[0-9A-Za-z_-]{1,64}$",
-                                                      error="bad_id|编号格式不对"))
+class Reason(Text):
+    """Why phones or full IDs are shown: required, 2-200 characters, recorded in the PII
+    audit. There is no default: the caller says why."""
+
+    def __init__(self, **kwargs):
+        super().__init__(required=True, max_length=200, min_length=0, validate=validate.Length(
+            min=2, max=200, error=_REASON_REQUIRED),
+            error_messages={"required": _REASON_REQUIRED, "null": _REASON_REQUIRED}, **kwargs)
 
 
-class PrintWithPhonesInput(PrintInput):
-    """A form that shows phones: why is required, and recorded in the PII audit."""
-    reason = Text(required=True, validate=validate.Length(min=2, max=200, error=_REASON_REQUIRED),
-                  error_messages={"required": _REASON_REQUIRED, "null": _REASON_REQUIRED})
+class FileFormat(fields.String):
+    def _deserialize(self, value, attr, data, **kwargs):
+        if value not in ("xlsx", "csv"):
+            raise invalid("not_allowed", "应为 xlsx 或 csv")
+        return value
+
+
+class SiblingIds(fields.List):
+    def __init__(self, **kwargs):
+        super().__init__(Id(), validate=validate.Length(
+            min=2, max=20, error="bad_length|应为2至20个儿童档案编号"), **kwargs)
 
 
 class RevealInput(Schema):
@@ -272,23 +306,76 @@ class RevealInput(Schema):
     reason = Text(load_default=None, allow_none=True, validate=validate.Length(max=200))
 
 
-class ChildQuery(Schema):
-    school_id = Text(load_default=None)
-    class_id = Text(load_default=None)
-    township_id = Text(load_default=None)
+class CallerScope(Schema):
+    """The schools the caller may see (the gateway knows): a refusal names another school's
+    record only within it. Nothing given: nothing named."""
+    school_ids = fields.List(Id(), load_default=list, validate=validate.Length(max=2000))
+    whole_county = rpc.Strict(load_default=False)
+
+
+class FindByNationalIdInput(Schema):
+    national_id = NationalId(required=True)
+    reason = Reason()
+    scope = fields.Nested(CallerScope, load_default=dict)
+
+
+# -- list queries: a scope is required, one page per answer ----------------------------------
+_SCOPE_REQUIRED = "scope_required|请指定{}"
+
+
+class Page(Schema):
+    cursor = rpc.Cursor()
+    limit = rpc.Limit()
+
+
+class TownshipQuery(Page):
+    county_id = Id(required=True)
+
+
+class SchoolQuery(Page):
+    county_id = Id(load_default=None)
+    township_id = Id(load_default=None)
+
+    @validates_schema
+    def _scoped(self, data, **kwargs):
+        if not data.get("county_id") and not data.get("township_id"):
+            raise ValidationError({"county_id": [_SCOPE_REQUIRED.format("县或乡镇")]})
+
+
+class ClassQuery(Page):
+    school_id = Id(required=True)
+
+
+class SchoolPageQuery(Page):
+    school_id = Id(required=True)
+
+
+class PeopleQuery(Page):
+    school_id = Id(required=True)
+    active = Flag(load_default=None, allow_none=True)
+
+
+class ChildQuery(Page):
+    school_id = Id(load_default=None)
+    class_id = Id(load_default=None)
     status = Choice(words.CHILD_STATUS, load_default=None)
-    household_id = Text(load_default=None)
+    household_id = Id(load_default=None)
+
+    @validates_schema
+    def _scoped(self, data, **kwargs):
+        if not data.get("school_id") and not data.get("class_id"):
+            raise ValidationError({"school_id": [_SCOPE_REQUIRED.format("学校或班级")]})
 
 
 # -- people ------------------------------------------------------------------------------------
 class StaffInput(Schema):
-    school_id = Text(required=True)
+    school_id = Id(required=True)
     name = Text(required=True, validate=validate.Length(min=1, max=30))
     gender = Choice(words.GENDER, load_default=None, allow_none=True)
     phone = Phone(load_default=None, allow_none=True)
     roles = fields.List(Choice(words.STAFF_ROLES), load_default=lambda: ["teacher"],
-                        validate=validate.Length(min=1, error="required|至少选择一个角色"))
-    class_ids = fields.List(Text(), load_default=list)
+                        validate=validate.Length(min=1, max=6, error="required|至少选择一个角色"))
+    class_ids = fields.List(Id(), load_default=list, validate=validate.Length(max=50))
     subject = Text(load_default=None, allow_none=True, validate=validate.Length(max=20))
 
 
@@ -303,7 +390,7 @@ class LeaveInput(Schema):
 
 
 class VolunteerInput(Schema):
-    school_id = Text(required=True)
+    school_id = Id(required=True)
     name = Text(required=True, validate=validate.Length(min=1, max=30))
     kind = Choice(words.VOLUNTEER_KINDS, required=True)
     village = Text(load_default=None, allow_none=True, validate=validate.Length(max=50))
@@ -316,10 +403,10 @@ class ImportInput(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    school_id = Text(required=True)
+    school_id = Id(required=True)
     filename = Text(required=True, validate=validate.Regexp(
         r"(?i).+\.(xlsx|csv)$", error="bad_file_type|只支持 .xlsx 或 .csv 文件"))
-    content_base64 = fields.String(required=True)
+    content_base64 = Text(required=True, max_length=12_000_000)
     mode = fields.String(load_default="all_or_nothing", validate=validate.OneOf(
         ["all_or_nothing", "valid_rows_only"],
         error="not_allowed|应为 all_or_nothing（有错则全不导入）或 valid_rows_only（只导入正确的行）"))

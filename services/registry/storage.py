@@ -75,7 +75,9 @@ def child_query(criteria):
 
 
 def holder_of(db, national_id_hash, exclude_id=None):
-    query = {"national_id_hash": national_id_hash}
+    """The file holding an ID, by its hash or any of its hashes (a list: either suite's)."""
+    query = {"national_id_hash": {"$in": national_id_hash} if isinstance(
+        national_id_hash, list) else national_id_hash}
     if exclude_id:
         query["_id"] = {"$ne": exclude_id}
     return db[CHILDREN].find_one(query, {"school_id": 1, "name": 1})

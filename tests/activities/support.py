@@ -231,3 +231,22 @@ def hours_ago(hours):
 
 def days_ago(days):
     return (date.today() - timedelta(days=days)).isoformat()
+
+
+def published(world, name, **match):
+    """The envelopes of `name` whose data has `match`, once published, each validated against
+    the contract of its version (parse does; raises on a mismatch)."""
+    from carekit.events.envelope import parse
+
+    def found():
+        return [env for env in world.events_named(name)
+                if all(env["data"].get(k) == v for k, v in match.items())]
+    envelopes = wait_for(found, message="{} {} to be published".format(name, match))
+    for env in envelopes:
+        parse(encode(env))
+    return sorted(envelopes, key=lambda env: env["data"].get("revision") or 0)
+
+
+def monday_before(days=7):
+    today = date.today() - timedelta(days=days)
+    return today - timedelta(days=today.weekday())

@@ -53,7 +53,7 @@ def test_reschedule_cancel_and_the_school_calendar(world, school):
         school, kind="parent_meeting", title="家长会", sub_theme=None,
         starts_at=on(today + timedelta(days=3), 15), ends_at=None))
     second = world.call("schedule_activity", meeting(
-        school, kind="seminar", title="关爱经验交流座谈会", sub_theme=None,
+        school, kind="staff_seminar", title="关爱经验交流会", sub_theme=None,
         starts_at=on(today + timedelta(days=5), 9), ends_at=None))
     moved = world.call("reschedule_activity", {
         "activity_id": first["id"], "revision": 1, "changed_by": school.teacher_ids[0],
@@ -71,7 +71,7 @@ def test_reschedule_cancel_and_the_school_calendar(world, school):
     assert [a["id"] for a in listed] == [second["id"], first["id"]]
     assert listed[1]["date"] == (today + timedelta(days=10)).isoformat()
     assert [a["id"] for a in world.call("activity_calendar", dict(
-        month, kinds=["seminar"]))["activities"]] == [second["id"]]
+        month, kinds=["staff_seminar"]))["activities"]] == [second["id"]]
     cancelled = world.call("cancel_activity", {"activity_id": second["id"],
                                                "cancelled_by": school.teacher_ids[0],
                                                "reason": "专家临时有事"})

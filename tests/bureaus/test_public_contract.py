@@ -253,19 +253,20 @@ def test_subscription_rpc_input_is_validated():
             SubscriptionSchema().load(dict(good, **bad))
 
 
-def test_only_publishers_hold_the_pseudonym_key_and_only_the_bureaus_service_signs():
+def test_only_publishers_hold_the_pseudonym_key_and_only_notifications_signs_webhooks():
     from carekit.config import ConfigError, load_settings
     pii = "Y2FyZS1uZXR3b3JrLWRldi1vbmx5LW5vdC1zZWNyZXQ="
     for service in ("registry", "pairing", "activities"):
         with pytest.raises(ConfigError, match="PUBLIC_STREAM_KEY"):
             load_settings(service, {"CARE_ENV": "production", "PII_ENCRYPTION_KEY": pii})
     with pytest.raises(ConfigError, match="WEBHOOK_SIGNING_KEY"):
-        load_settings("bureaus", {"CARE_ENV": "production"})
+        load_settings("notifications", {"CARE_ENV": "production"})
     with pytest.raises(ConfigError, match="PUBLIC_STREAM_KEY"):
         load_settings("activities", {"PUBLIC_STREAM_KEY": "short"})
-    given = {"PUBLIC_STREAM_KEY": "p" * 40, "WEBHOOK_SIGNING_KEY": "w" * 40}
+    given = {"PUBLIC_STREAM_KEY": "p" * 40, "WEBHOOK_SIGNING_KEY": "w" * 40,
+             "AMQP_URI": "amqp://care-x:s3cret@rabbitmq/care"}  # production: no guest
     assert load_settings("activities", dict(given, CARE_ENV="production"))[
         "PUBLIC_STREAM_KEY"] == "p" * 40
-    for service in ("notifications", "reporting", "gateway", "bureaus"):
+    for service in ("notifications", "reporting", "gateway"):
         assert "PUBLIC_STREAM_KEY" not in load_settings(service, dict(given, CARE_ENV="test"))
     assert "WEBHOOK_SIGNING_KEY" not in load_settings("registry", dict(given, CARE_ENV="test"))

@@ -1,6 +1,7 @@
-"""Webhooks on the real broker: two replicas of the bureaus service deliver the registry's
-public events, signed, to the example receiver (its own process); failures are retried
-with backoff, parked after the limit, listed and requeued through the RPCs."""
+"""Webhooks to other bureaus on the real broker: two replicas of the notifications service
+deliver the registry's public events, signed, to the example receiver (its own process);
+failures are retried with backoff, parked after the limit, listed and requeued through the
+notifications service's RPCs."""
 import hashlib
 import hmac
 import json
@@ -14,11 +15,11 @@ import eventlet.wsgi
 import pytest
 from nameko.exceptions import RemoteError
 
-from bureaus.service import BureausService
 from carekit.bureaus import onboarding
 from carekit.events.records import EVENT_LOG
 from carekit.testing.local import free_port
 from carekit.testing.plugin import wait_for
+from notifications.service import NotificationsService
 from registry.tests.helpers import child_payload, county, db  # noqa: F401  (fixtures)
 from tests.bureaus.support import WebhookReceiver, asyncapi_file, private_values_in
 
@@ -27,15 +28,15 @@ PRIVATE = ["李小明", "李建国", "张桂英", "13812345678", "0731-87654321"
 
 
 @pytest.fixture
-def bureaus_config(make_config):
-    return make_config("bureaus", WEBHOOK_RETRY_DELAYS_MS="100,200",
+def notifications_config(make_config):
+    return make_config("notifications", WEBHOOK_RETRY_DELAYS_MS="100,200",
                        WEBHOOK_TIMEOUT_SECONDS="3")
 
 
 @pytest.fixture
-def webhook_county(run_service, bureaus_config, county_of):
-    run_service(BureausService, bureaus_config)
-    run_service(BureausService, bureaus_config)     # two replicas: competing consumers
+def webhook_county(run_service, notifications_config, county_of):
+    run_service(NotificationsService, notifications_config)
+    run_service(NotificationsService, notifications_config)  # two replicas: competing consumers
     return county_of()
 
 
@@ -79,7 +80,7 @@ def test_two_replicas_deliver_each_event_once_signed_and_the_receiver_refuses_fo
         assert sorted(r["event"]["type"].split(".")[-2] for r in received) == [
             "ChildRegistered"] * 6 + ["ChildStatusChanged"]
         # the broker handed each one to one replica only: nothing waits, nothing parked
-        assert [w["parked"] for w in webhook_county.rpc["bureaus"].webhooks()] == [0]
+        assert [w["parked"] for w in webhook_county.rpc["notifications"].bureau_webhooks()] == [0]
 
         # what the receiver refuses: a forged or stale signature, a wrong secret
         body = json.dumps(received[0]["event"]).encode("utf-8")
@@ -133,21 +134,21 @@ def test_failures_are_retried_with_backoff_then_parked_listed_and_requeued(
                  message="retried until taken")
         times = next(iter(flaky.calls.values()))
         assert times[1] - times[0] >= 0.09 and times[2] - times[1] >= 0.19
-        rpc = webhook_county.rpc["bureaus"]
-        page = wait_for(lambda: rpc.parked_webhooks({"bureau": "gongan"})["items"],
+        rpc = webhook_county.rpc["notifications"]
+        page = wait_for(lambda: rpc.parked_bureau_webhooks({"bureau": "gongan"})["items"],
                         timeout=30, message="parked after the last retry")
         assert page[0]["attempts"] == 3 and page[0]["error"] == "HTTP 500"
         assert len(down.calls[page[0]["event_id"]]) == 3
-        assert {w["bureau"]: w["parked"] for w in rpc.webhooks()} == {"fulian": 0, "gongan": 1}
+        assert {w["bureau"]: w["parked"] for w in rpc.bureau_webhooks()} == {"fulian": 0, "gongan": 1}
         row = {r["bureau"]: r for r in onboarding.listing(webhook_county)}["gongan"]
         assert (row["delivery"], row["webhook"]["parked"]) == ("webhook", 1)
 
         down.failures = 3  # the bureau fixed its endpoint
-        assert rpc.requeue_webhooks({"bureau": "gongan"}) == {"bureau": "gongan",
+        assert rpc.requeue_bureau_webhooks({"bureau": "gongan"}) == {"bureau": "gongan",
                                                               "requeued": 1}
         wait_for(lambda: len(down.calls[page[0]["event_id"]]) == 4, timeout=30,
                  message="sent again")
-        assert rpc.parked_webhooks({"bureau": "gongan"})["items"] == []
+        assert rpc.parked_bureau_webhooks({"bureau": "gongan"})["items"] == []
         assert len(flaky.calls) == 1
         # the queue of a bureau that leaves goes away under the consumers; the others go on
         webhook_county.api.delete("/queues/{}/webhook.fulian".format(
@@ -159,10 +160,10 @@ def test_failures_are_retried_with_backoff_then_parked_listed_and_requeued(
         for bad in ({"bureau": {"$ne": None}}, {"bureau": "gongan", "ids": ["../x"]},
                     {"bureau": "gongan", "after": "0"}, None):
             with pytest.raises(RemoteError, match="validation_failed"):
-                rpc.parked_webhooks(bad) if "ids" not in (bad or {}) else \
-                    rpc.requeue_webhooks(bad)
+                rpc.parked_bureau_webhooks(bad) if "ids" not in (bad or {}) else \
+                    rpc.requeue_bureau_webhooks(bad)
         with pytest.raises(RemoteError, match="bad_endpoint"):
-            rpc.register_webhook({"bureau": "x1", "url": "ftp://a.example/x", "generation": 1})
+            rpc.register_bureau_webhook({"bureau": "x1", "url": "ftp://a.example/x", "generation": 1})
     finally:
         flaky.stop()
         down.stop()

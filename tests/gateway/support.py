@@ -173,6 +173,9 @@ class World:
         ids["b1"] = self.child(ids["B"], ids["B1"], "赵小花")
         self.pair("assign_mentor", {"child_id": ids["a1"], "teacher_id": ids["T"]})
         self.pair("assign_proxy_parent", {"child_id": ids["a1"], "volunteer_id": ids["V"]})
+        # the class's 典型 children: within the default mentor scope, so a2 (no mentor) is a gap
+        self.pair("recommend_priority", {"class_id": ids["A1"], "child_ids": [ids["a1"], ids["a2"]],
+                                         "by": "seed"})
         self.accounts_for_roles()
         self.wait_activities_know(ids["a1"], ids["a3"], ids["b1"])
         return self

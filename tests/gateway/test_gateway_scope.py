@@ -135,7 +135,8 @@ def test_admins_create_accounts_only_within_their_scope(world):
 
 
 def test_each_reads_their_own_inbox(world):
-    """Children waiting for a mentor are reminded to their school's admin (a staff record):
+    """Children waiting for a mentor (a2: recommended, no mentor) are reminded to their school's
+    admin (a staff record):
     the school admin's account reads them; nobody else sees that inbox."""
     from carekit.testing.plugin import wait_for
     world.rpc.notifications.set_county_rules({

@@ -538,4 +538,6 @@ def test_env_example_holds_no_real_secret_and_says_how_to_make_one():
                          capture_output=True, text=True).stdout.strip()
     from carekit.config import load_settings
     assert load_settings("registry", {"CARE_ENV": "production", "PII_ENCRYPTION_KEY": key,
-                                      "PUBLIC_STREAM_KEY": "k" * 64})["PII_ENCRYPTION_KEY"] == key
+                                      "PII_HASH_KEY": "h" * 64, "PUBLIC_STREAM_KEY": "k" * 64,
+                                      "AMQP_URI": "amqp://care-registry:s3cret@rabbitmq/care"}
+                         )["PII_ENCRYPTION_KEY"] == key

@@ -168,8 +168,8 @@ def test_each_service_reads_only_its_own_queues_for_the_real_subscriptions():
                            for n in others if n not in mine)
         else:
             assert "care.public" not in topics
-        # the bureaus' queues: webhook ones are read by the bureaus service alone, AMQP ones
-        # by the bureau's own account alone
+        # the bureaus' queues: webhook ones are read by their sender (notifications) alone,
+        # AMQP ones by the bureau's own account alone
         assert bool(re.fullmatch(perms[service]["read"], "webhook.minzheng")) is (
             service in WEBHOOK_SENDERS)
         assert not re.fullmatch(perms[service]["read"], "public.minzheng")
@@ -187,6 +187,17 @@ def test_only_notifications_may_call_one_registry_method():
     for service in ("registry", "pairing", "activities", "reporting"):
         assert not re.fullmatch(topics[service], "registry.notification_contacts") or \
             service == "registry"
+
+
+def test_notifications_only_reads_the_webhook_queues_it_delivers_from():
+    """The bureaus' webhook deliveries moved into notifications: it gained read on
+    `webhook.<bureau>` and nothing more (no configure, no write, no AMQP bureau queue)."""
+    perms = provision.service_permissions("notifications")[0]
+    assert re.fullmatch(perms["read"], "webhook.minzheng")
+    for right in ("configure", "write"):
+        assert not re.fullmatch(perms[right], "webhook.minzheng"), right
+    for other in ("public.minzheng", "webhook.Min", "webhook.minzheng.x", "care.public"):
+        assert not re.fullmatch(perms["read"], other), other
 
 
 def test_bureaus_can_only_read_their_own_queue():

@@ -8,7 +8,7 @@ from carekit.config import DEVELOPMENT_PII_KEY, ConfigError, load_settings
 
 
 def test_defaults_suit_a_developer_machine():
-    config = load_settings("registry", {})
+    config = load_settings("registry", {"CARE_ENV": "development"})
     assert config["AMQP_URI"].startswith("amqp://")
     assert config["MONGO_DATABASE"] == "care_registry"
     assert config["PII_ENCRYPTION_KEY"] == DEVELOPMENT_PII_KEY
@@ -23,6 +23,7 @@ def test_defaults_suit_a_developer_machine():
     ({"PII_ENCRYPTION_KEY": "short"}, "PII_ENCRYPTION_KEY"),
     ({"MONGO_DATABASE": "a b"}, "MONGO_DATABASE"),
     ({"CARE_ENV": "production"}, "PII_ENCRYPTION_KEY"),
+    ({}, "PII_ENCRYPTION_KEY"),  # CARE_ENV not set: no development default
 ])
 def test_bad_or_missing_setting_is_named(env, named):
     with pytest.raises(ConfigError) as info:
@@ -31,8 +32,9 @@ def test_bad_or_missing_setting_is_named(env, named):
 
 
 def test_only_the_registry_needs_the_pii_key_in_production():
-    assert load_settings("pairing", {"CARE_ENV": "production", "PUBLIC_STREAM_KEY": "k" * 32}
-                         )["PII_ENCRYPTION_KEY"] is None
+    assert "PII_ENCRYPTION_KEY" not in load_settings("pairing", {
+        "CARE_ENV": "production", "PUBLIC_STREAM_KEY": "k" * 32,
+        "AMQP_URI": "amqp://care-pairing:secret@rabbitmq:5672/care"})
 
 
 def test_service_refuses_to_start_with_a_clear_message():

@@ -144,11 +144,27 @@ class Network:
         return child
 
     # -- events as the pairing and activities services send them ---------------------------------
-    def publish(self, source, name, data, version=1):
-        envelope = new_envelope(source, name, data, version=version)
+    def publish(self, source, name, data, version=1, time=None):
+        envelope = new_envelope(source, name, data, version=version, time=time)
         outcome = self.publisher.publish([Outgoing(envelope["id"], "{}.events".format(source),
                                                    name, encode(envelope), CONTENT_TYPE)])
         assert outcome.confirmed == [envelope["id"]], outcome
+        return envelope
+
+    def recommend(self, *children, withdraw=False, time=None):
+        """A class's priority list (典型 children) as pairing announces it; waits until
+        notifications has taken it in."""
+        first = children[0]
+        data = {"class_id": first["class_id"], "school_id": first["school_id"],
+                "child_ids": [c["id"] for c in children], "by": ADMIN_USER}
+        if withdraw:
+            name, data = "PriorityWithdrawn", dict(data, reason="improved",
+                                                   withdrawn_on=china_today())
+        else:
+            name, data = "PriorityRecommended", dict(data, added=data["child_ids"],
+                                                     recommended_on=china_today())
+        envelope = self.publish("pairing", name, data, time=time)
+        self.wait_handled(envelope, "on_priority_" + ("withdrawn" if withdraw else "recommended"))
         return envelope
 
     def assign_mentor(self, child, teacher, started_on, pairing_id=None):

@@ -55,6 +55,7 @@ def test_an_unpaired_child_escalates_to_the_county_bot(network):
         "bot_webhook_url": net.bot.url, "unpaired": {"after_days": 5,
                                                      "escalate_after_days": 5}}})
     child = net.register_child()
+    net.recommend(child)  # within the default mentor scope: the class's 典型 children
     today = china_today()
     net.clock.set(china(today.year, today.month, today.day, 10) + timedelta(days=10))
     net.wait_settled()
@@ -75,7 +76,9 @@ def test_monthly_message_to_a_migrant_parent_who_opted_in(network):
     child = net.register_child()
     today = china_today()
     first = today.replace(day=1)
-    net.clock.set(china(first.year, first.month, 1, 12))  # before 19:00 on the 1st
+    # opted in after this month's 19:00 send of last month's summary: the first one due is
+    # this month's, sent on the 1st of the next
+    net.clock.set(china(first.year, first.month, 1, 20))
     net.notifications.set_parent_summary({"child_id": child["id"], "relations": ["father"],
                                           "by": ADMIN_USER})
     mentor = county["staff"]["mentor"]
@@ -210,8 +213,7 @@ def test_registry_reveals_contacts_only_for_notification_and_audits_it(network):
                               "email": "Liu@School.example.cn"})
     found = r.notification_contacts({"purpose": "notification", "people": [
         {"type": "staff", "id": mentor["id"]}, {"type": "parent", "id": child["id"] + ".father"},
-        {"type": "parent", "id": child["id"] + ".mother"}, {"type": "staff", "id": "nobody"},
-        {"type": "parent", "id": "bad id"}]})
+        {"type": "parent", "id": child["id"] + ".mother"}, {"type": "staff", "id": "nobody"}]})
     assert sorted((p["type"], p["phone"], p["email"]) for p in found) == [
         ("parent", "13812345678", None), ("staff", "13907310002", "liu@school.example.cn")]
     audits = list(net.registry_db.pii_audit.find({"purpose": "notification"}))
@@ -221,6 +223,9 @@ def test_registry_reveals_contacts_only_for_notification_and_audits_it(network):
     body = _error(r.notification_contacts, {"purpose": "marketing", "people": [
         {"type": "staff", "id": mentor["id"]}]})
     assert body["errors"][0]["field"] == "purpose"
+    body = _error(r.notification_contacts, {"purpose": "notification", "people": [
+        {"type": "parent", "id": "bad id"}]})  # a malformed id is refused (issue 9 §5)
+    assert body["errors"][0]["field"] == "people.0.id"
     body = _error(r.set_notification_email, {"person_type": "staff", "person_id": mentor["id"],
                                              "email": "not-an-address"})
     assert body["errors"][0]["field"] == "email"

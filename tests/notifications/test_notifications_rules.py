@@ -191,6 +191,18 @@ def test_duty_today_goes_to_the_staff_on_the_rota():
                                                                             "07:30")
 
 
+
+def test_a_swap_puts_the_substitute_on_duty_for_that_date_only():
+    swap = {"duty_date": date(2026, 3, 11), "period": "after_school", "staff_id": "t1",
+            "substitute_id": "t9"}
+    rota = {"school_id": "s1", "effective_from": date(2026, 3, 1), "swaps": [swap], "slots": [
+        {"weekday": 3, "period": "after_school", "staff_ids": ["t1", "t2"]}]}
+    [reminder] = rules.duty_today(rota, china(2026, 3, 11, 8), POLICY).reminders
+    assert reminder.recipients == (Recipient("staff", "t9"), Recipient("staff", "t2"))
+    [next_week] = rules.duty_today(rota, china(2026, 3, 18, 8), POLICY).reminders
+    assert next_week.recipients == (Recipient("staff", "t1"), Recipient("staff", "t2"))
+
+
 def test_parent_summary_month_and_message_hold_no_notes():
     month, sent_at, next_at = rules.parent_summary_month(china(2026, 4, 1, 19, 5), POLICY)
     assert (month, sent_at, next_at) == (date(2026, 3, 1), at_china(date(2026, 4, 1), "19:00"),

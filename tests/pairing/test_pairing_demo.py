@@ -19,7 +19,7 @@ def test_demo_county_gets_a_policy_recommendations_and_applied_plans(run_service
         county = next(c for c in proxy.registry.list_counties() if c["code"] == "430124")
         policy = proxy.pairing.get_policy({"county_id": county["id"]})
         assert (policy["version"], policy["mentor_scope"]) == (1, "recommended")
-        for school in pairing_demo._items(proxy.registry.list_schools(county_id=county["id"])):
+        for school in pairing_demo._items(proxy.registry.list_schools({"county_id": county["id"]})):
             cover = proxy.pairing.coverage({"school_id": school["id"]})
             lists = proxy.pairing.recommended_children({"school_id": school["id"]})["items"]
             assert lists and all(1 <= len(r["child_ids"]) <= 5 for r in lists)

@@ -13,7 +13,7 @@ def test_register_emits_child_registered_and_stores_no_clear_pii(registry, count
     payload = child_payload(county)
     child = registry.register_child(payload)
     number = payload["national_id"]
-    assert child["national_id"] == number[:4] + "*" * 10 + number[-4:]
+    assert child["national_id"] == number[:4] + "*" * 14
     assert child["guardian"]["phone"] == "0731-****4321"
     assert child["parents"][0]["phone"] == "138****5678"
     assert (child["gender"], child["birth_date"]) == ("male", "2016-05-17")  # from the ID
@@ -81,13 +81,20 @@ def test_invalid_file_is_refused_naming_the_field_and_nothing_is_stored(registry
 
 
 def test_same_national_id_anywhere_in_the_county_names_the_school(registry, county, db):
+    """The school holding the ID is named only to a caller whose scope covers it."""
     registry.register_child(child_payload(county))
     other = child_payload(county, name="李小明二", school_id=county["schools"][1]["id"],
                           class_id=county["classes"][2]["id"])
+    for scope in (None, {"school_ids": [county["schools"][1]["id"]]}):
+        with pytest.raises(RemoteError) as info:
+            registry.register_child(other, scope)
+        body = error_of(info)
+        assert body["code"] == "duplicate_national_id"
+        assert "本县" in body["message"] and "花明楼镇中心小学" not in body["message"]
+        assert county["schools"][0]["id"] not in json.dumps(body)
     with pytest.raises(RemoteError) as info:
-        registry.register_child(other)
+        registry.register_child(other, {"whole_county": True})
     body = error_of(info)
-    assert body["code"] == "duplicate_national_id"
     assert "花明楼镇中心小学" in body["message"]
     assert body["detail"]["school_id"] == county["schools"][0]["id"]
     assert db.children.count_documents({}) == 1

@@ -15,7 +15,7 @@ def test_card_shows_people_and_full_phones_and_printing_is_audited(registry, cou
     child = registry.register_child(child_payload(county))
     sister = registry.register_child(child_payload(county, seq=2, name="李小红",
                                                    sibling_ids=[child["id"]]))
-    text = pdf_text(registry.contact_card(child["id"]), "contact_card.pdf")
+    text = pdf_text(registry.contact_card(child["id"], "家访"), "contact_card.pdf")
     for expected in ("留守儿童联系卡", "李小明", "花明楼镇中心小学", "三年级2班", "张桂英", "祖母",
                      "0731-87654321", "李建国", "广东省东莞市", "13812345678", "王老师",
                      "13907310001", "未结对"):
@@ -26,7 +26,7 @@ def test_card_shows_people_and_full_phones_and_printing_is_audited(registry, cou
     publish_pairing(amqp_uri, mentor_event("MentorAssigned", child, county["teacher"],
                                            reason="head_teacher"))
     wait_for(lambda: db.mentors.find_one({"_id": "p-1"}), message="mentor projected")
-    class_cards = registry.class_contact_cards(county["classes"][0]["id"])
+    class_cards = registry.class_contact_cards(county["classes"][0]["id"], "班级")
     text = pdf_text(class_cards)
     assert "李小明" in text and "李小红" in text and sister["id"]
     assert text.count("未结对") == 1  # the sister has no mentor yet
@@ -43,4 +43,4 @@ def test_mentor_projection_is_idempotent_and_order_tolerant(registry, county, db
     wait_for(lambda: db.processed_events.count_documents({}) == 2, message="both handled")
     wait_for(lambda: db.mentors.find_one({"_id": "p-1", "teacher_name": "王老师"}))
     assert db.mentors.find_one({"_id": "p-1"})["state"] == "ended"
-    assert "未结对" in pdf_text(registry.contact_card(child["id"]))
+    assert "未结对" in pdf_text(registry.contact_card(child["id"], "家访"))

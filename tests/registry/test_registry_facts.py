@@ -78,7 +78,7 @@ def test_enrolment_of_classes_and_schools_for_the_left_behind_share(registry, co
     with pytest.raises(RemoteError) as info:
         registry.update_school(school["id"], {"enrolment": 1})
     assert error_of(info)["errors"][0]["code"] == "enrolment_below_children"
-    assert registry.list_classes(school["id"])[0]["version"] == 1  # nothing changed
+    assert registry.list_classes({"school_id": school["id"]})["items"][0]["version"] == 1  # nothing changed
 
     registry.update_class(klass["id"], {"enrolment": 24})
     registry.update_school(school["id"], {"enrolment": 612})
@@ -156,7 +156,7 @@ def test_roster_columns_for_the_new_facts_and_an_earlier_template(registry, coun
     rows[0].update({"监护人身体状况": "年老、残疾", "监护人文化程度": "半文盲", "流动留守": "是",
                     "住校": "否", "在校就餐": "是"})
     assert _import(registry, county, to_xlsx(rows))["created"] == 4
-    [first] = [c for c in registry.list_children({"class_id": county["classes"][0]["id"]})
+    [first] = [c for c in registry.list_children({"class_id": county["classes"][0]["id"]})["items"]
                if c["name"] == rows[0]["姓名"]]
     assert (first["guardian"]["situation"], first["guardian"]["literacy"]) == (
         ["elderly", "disabled"], "semi_literate")
@@ -192,11 +192,11 @@ def test_demo_county_uses_the_new_facts(registry, db):
     assert "children" in demo.load(registry, rows=60)
     assert demo.load(registry, rows=60) == "demo county exists: nothing to do"
     [county] = registry.list_counties()
-    [school, _] = registry.list_schools(county_id=county["id"])
-    classes = registry.list_classes(school["id"])
+    [school, _] = registry.list_schools({"county_id": county["id"]})["items"]
+    classes = registry.list_classes({"school_id": school["id"]})["items"]
     assert all(c["enrolment"] for c in classes)
     assert school["enrolment"] == sum(c["enrolment"] for c in classes)
-    files = registry.list_children({"school_id": school["id"]})
+    files = registry.list_children({"school_id": school["id"], "limit": 500})["items"]
     situations = [f["guardian"]["situation"] for f in files]
     assert len(files) == 60 and any(len(s) > 1 for s in situations) and [] in situations
     assert {f["guardian"]["literacy"] for f in files} == {"literate", "semi_literate",

@@ -12,7 +12,7 @@ from carekit.events.outbox import EventRecorder
 from carekit.testing.plugin import wait_for
 from registry import printing
 from registry.context import Ctx
-from registry.pii import Vault
+from registry.pii import vault_of
 from registry.service import RegistryService
 from registry.tests.helpers import (  # noqa: F401  (fixtures too)
     ADMIN, child_payload, county, db, error_of, logged_events, pairing_event, pdf_text,
@@ -94,7 +94,7 @@ def test_basic_info_form_needs_a_reason_and_shows_the_whole_situation(
             ("reason", "reason_required")]
     with pytest.raises(RemoteError) as info:
         registry.basic_info_form({"$gt": ""}, "建档")
-    assert error_of(info)["errors"][0]["field"] == "id"
+    assert error_of(info)["errors"][0]["field"] == "child_id"
     assert db.prints.count_documents({}) == 0 and db.pii_audit.count_documents({}) == 0
 
     text = pdf_text(registry.basic_info_form(child["id"], "建立一生一档"), "basic_info_form.pdf")
@@ -146,8 +146,8 @@ class _At(Ctx):
 def test_a_card_printed_at_0230_in_china_says_that_china_date(registry, county, db,
                                                               registry_config):
     child = registry.register_child(child_payload(county))
-    ctx = _At(db, EventRecorder("registry", db, "test"), Vault(
-        registry_config["PII_ENCRYPTION_KEY"]), ADMIN)
+    ctx = _At(db, EventRecorder("registry", db, "test"), vault_of(
+        registry_config), ADMIN)
     ctx.moment = datetime(2026, 11, 29, 18, 30, tzinfo=timezone.utc)  # 02:30 on 30 Nov in China
     for form, printed in (("contact_card", "打印日期 2026-11-30"),
                           ("basic_info_form", "填表日期：2026-11-30")):

@@ -55,14 +55,14 @@ def test_transfer_moves_the_file_and_the_old_school_keeps_a_read_only_trace(
     assert event.data["from_township_id"] == county["townships"][0]["id"]
     assert event.data["version"] == 2
 
-    assert registry.list_children({"school_id": old_school["id"]}) == []
-    assert [c["id"] for c in registry.list_children({"school_id": new_school["id"]})] == [
+    assert registry.list_children({"school_id": old_school["id"]})["items"] == []
+    assert [c["id"] for c in registry.list_children({"school_id": new_school["id"]})["items"]] == [
         child["id"]]
-    [trace] = registry.transferred_out(old_school["id"])
+    [trace] = registry.transferred_out({"school_id": old_school["id"]})["items"]
     assert (trace["child_id"], trace["name"], trace["to_school_id"], trace["effective_date"],
             trace["read_only"]) == (child["id"], "李小明", new_school["id"], "2026-09-01", True)
     assert "national_id" not in trace and "guardian" not in trace
-    assert registry.transferred_out(new_school["id"]) == []
+    assert registry.transferred_out({"school_id": new_school["id"]})["items"] == []
     with pytest.raises(RemoteError) as info:
         registry.transfer_child(child["id"], {"to_school_id": new_school["id"],
                                               "to_class_id": county["classes"][2]["id"]})

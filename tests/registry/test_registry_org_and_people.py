@@ -44,8 +44,8 @@ def test_organisation_commands_emit_their_events_and_codes_are_unique_in_parent(
     assert renamed["version"] == 2
     [update] = logged_events(db, 1, "SchoolUpdated")
     assert (update.data["name"], update.data["changed_fields"]) == ("花明楼镇第一小学", ["name"])
-    assert [s["code"] for s in registry.list_schools(county["townships"][0]["id"])] == ["HML-01"]
-    assert [c["name"] for c in registry.list_classes(school["id"])] == ["三年级2班", "四年级1班"]
+    assert [s["code"] for s in registry.list_schools({"township_id": county["townships"][0]["id"]})["items"]] == ["HML-01"]
+    assert [c["name"] for c in registry.list_classes({"school_id": school["id"]})["items"]] == ["三年级2班", "四年级1班"]
 
 
 def test_staff_lifecycle_events_and_head_teacher_release(registry, county, db):
@@ -88,7 +88,7 @@ def test_staff_lifecycle_events_and_head_teacher_release(registry, county, db):
     with pytest.raises(RemoteError) as info:
         registry.update_class(county["classes"][1]["id"], {"head_teacher_id": teacher["id"]})
     assert error_of(info)["errors"][0]["code"] == "staff_inactive"
-    assert [s["active"] for s in registry.list_staff(school["id"])] == [False]
+    assert [s["active"] for s in registry.list_staff({"school_id": school["id"]})["items"]] == [False]
     full = registry.get_staff(teacher["id"], {"reveal": True, "reason": "核对联系方式"})
     assert full["phone"] == "13907310001"
     assert db.staff.find_one({"_id": teacher["id"]})["phone"]["enc"] != "13907310001"
@@ -109,4 +109,4 @@ def test_volunteer_registered_and_left(registry, county, db):
     registry.volunteer_left(volunteer["id"], {"reason": "身体原因"})
     [left] = logged_events(db, 1, "VolunteerLeft")
     assert left.data["active"] is False and left.data["version"] == 2
-    assert registry.list_volunteers(school["id"], active=True) == []
+    assert registry.list_volunteers({"school_id": school["id"], "active": True})["items"] == []

@@ -9,7 +9,7 @@ exactly the keys of the events it subscribes to, so the broker routes to it only
 copies of those events. A bureau that speaks AMQP reads `public.<bureau>` as the user
 `bureau-<bureau>`, which may read that queue and nothing else: it can neither declare, bind
 nor publish anything. A bureau served by webhooks has `webhook.<bureau>` instead, read by
-the bureaus service only.
+the notifications service only (notifications.bureaus).
 """
 import base64
 import json

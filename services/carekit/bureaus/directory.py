@@ -88,6 +88,28 @@ def listing(database):
             for doc in database[SUBSCRIBERS].find().sort("_id", 1)]
 
 
+def merged(views, publishers):
+    """Every publisher's `listing` ({service: [entry]}) per bureau: {bureau: {"events",
+    "education", "delivery", "active", "publishers_agree"}} as the first publisher has it,
+    agreeing when every publisher serves it actively with the same generation (else the
+    onboarding command should run again)."""
+    seen = {}
+    for service, entries in views.items():
+        for entry in entries:
+            seen.setdefault(entry["bureau"], {})[service] = entry
+    out = {}
+    for bureau, by_service in seen.items():
+        entries = [by_service.get(service) for service in publishers]
+        first = entries[0] or {}
+        out[bureau] = {
+            "events": sorted(first.get("events") or []),
+            "education": bool(first.get("education")), "delivery": first.get("delivery"),
+            "active": any(e and e["active"] for e in entries),
+            "publishers_agree": all(e and e["active"] and e["generation"] == first.get(
+                "generation") for e in entries)}
+    return out
+
+
 class Directory:
     """A relay's view of the subscribers, read again when older than `seconds`."""
 

@@ -3,7 +3,7 @@
 They run with an administrator's RabbitMQ account (management API for queues, bindings and
 users; AMQP for RPC and for publishing replays) and talk to the services only through their
 RPCs: each publisher keeps its own list of subscribers (carekit.bureaus.directory), the
-bureaus service keeps the webhook endpoints.
+notifications service keeps the webhook endpoints (notifications.bureaus).
 
 Onboarding, in this order, so that nothing published from the moment it returns is missed:
 1. the bureau's durable queue (`public.<bureau>`, or `webhook.<bureau>` for a bureau served by
@@ -20,6 +20,7 @@ import heapq
 import secrets
 import time
 
+from carekit.bureaus import directory
 from carekit.bureaus.broker import (BUREAU_NAME, PUBLIC_EXCHANGE, bureau_permissions,
                                     bureau_queue, bureau_user, routing_key, webhook_queue)
 from carekit.bureaus.broker import quoted as _q
@@ -29,7 +30,7 @@ from carekit.events import topology
 from carekit.events.bus import ConfirmingPublisher, PublishFailed
 from carekit.events.catalogue import load_contracts
 
-WEBHOOK_SERVICE = "bureaus"
+WEBHOOK_SERVICE = "notifications"  # delivers to bureaus served by webhooks
 REPLAY_BATCH = 200
 
 
@@ -113,13 +114,13 @@ def sync_bindings(api, vhost, queue, keys):
 
 def prepare_queue(api, vhost, bureau, names, webhook_service=None):
     """The bureau's durable queue bound to care.public for exactly `names` (and, for a
-    webhook bureau, to the bureaus service's requeue exchange). Returns the queue's name."""
+    webhook bureau, to the webhook service's requeue exchange). Returns the queue's name."""
     queue = webhook_queue(bureau) if webhook_service else bureau_queue(bureau)
     api.declare_public_exchange(vhost)
     api.declare_queue(vhost, queue)
     sync_bindings(api, vhost, queue, [routing_key(bureau, name) for name in names])
     if webhook_service:
-        # failed deliveries come back to the queue through the bureaus service's retries
+        # failed deliveries come back to the queue through the webhook service's retries
         requeue = topology.requeue_exchange(webhook_service).name
         api.call("PUT", "/exchanges/{}/{}".format(_q(vhost), _q(requeue)),
                  {"type": "direct", "durable": True, "auto_delete": False, "internal": False,
@@ -149,7 +150,7 @@ def onboard(county, bureau, events, education=False, webhook=None):
     told = {"bureau": bureau, "events": names, "education": bool(education),
             "generation": generation, "queue": queue}
     if webhook:
-        answer = county.rpc[county.webhook_service].register_webhook(
+        answer = county.rpc[county.webhook_service].register_bureau_webhook(
             {"bureau": bureau, "url": webhook, "generation": generation})
         told.update(delivery="webhook", url=webhook, secret=answer["secret"])
         api.delete("/queues/{}/{}".format(_q(vhost), _q(bureau_queue(bureau))))
@@ -158,7 +159,7 @@ def onboard(county, bureau, events, education=False, webhook=None):
         told.update(delivery="amqp", user=county.user(bureau), vhost=vhost,
                     password=create_account(api, vhost, county.user(bureau), bureau))
         if api.delete("/queues/{}/{}".format(_q(vhost), _q(webhook_queue(bureau)))):
-            county.rpc[county.webhook_service].remove_webhook({"bureau": bureau})
+            county.rpc[county.webhook_service].remove_bureau_webhook({"bureau": bureau})
     return told
 
 
@@ -169,7 +170,7 @@ def offboard(county, bureau):
                                                  "generation": int(county.clock() * 1000)})
     api, vhost = county.api, county.vhost
     if api.queue(vhost, webhook_queue(bureau)) is not None:  # stop POSTing, then delete
-        county.rpc[county.webhook_service].remove_webhook({"bureau": bureau})
+        county.rpc[county.webhook_service].remove_bureau_webhook({"bureau": bureau})
     for queue in (bureau_queue(bureau), webhook_queue(bureau)):
         api.delete("/queues/{}/{}".format(_q(vhost), _q(queue)))
     api.delete("/users/" + _q(county.user(bureau)))
@@ -182,23 +183,18 @@ def listing(county, with_webhooks=True):
     api, vhost = county.api, county.vhost
     queues = {q["name"]: q for q in api.queues(vhost)
               if q["name"].startswith(("public.", "webhook."))}
-    views = county.each_publisher("bureau_subscriptions")
-    directory = {}
-    for service, entries in views.items():
-        for entry in entries:
-            directory.setdefault(entry["bureau"], {})[service] = entry
+    subscriptions = directory.merged(county.each_publisher("bureau_subscriptions"),
+                                     county.publishers)
     webhooks = {}
     if with_webhooks and any(name.startswith("webhook.") for name in queues):
-        webhooks = {w["bureau"]: w for w in county.rpc[county.webhook_service].webhooks()}
+        webhooks = {w["bureau"]: w
+                    for w in county.rpc[county.webhook_service].bureau_webhooks()}
     bureaus = {name.split(".", 1)[1] for name in queues} | {
-        b for b, seen in directory.items() if any(e["active"] for e in seen.values())}
+        b for b, entry in subscriptions.items() if entry["active"]}
     rows = []
     for bureau in sorted(bureaus):
         queue = queues.get(bureau_queue(bureau)) or queues.get(webhook_queue(bureau))
-        seen = directory.get(bureau, {})
-        entries = [seen.get(service) for service in county.publishers]
-        agreed = all(e and e["active"] and e["generation"] == entries[0]["generation"]
-                     for e in entries)
+        subscription = subscriptions.get(bureau, {})
         keys = api.bindings_from(vhost, PUBLIC_EXCHANGE, queue["name"]) if queue else {}
         rows.append({
             "bureau": bureau, "queue": queue["name"] if queue else None,
@@ -207,8 +203,8 @@ def listing(county, with_webhooks=True):
             "messages": int((queue or {}).get("messages") or 0),
             "consumers": int((queue or {}).get("consumers") or 0),
             "events": sorted(k.split(".", 1)[1] for k in keys),
-            "education": bool(entries[0] and entries[0]["education"]),
-            "publishers_agree": agreed,
+            "education": bool(subscription.get("education")),
+            "publishers_agree": bool(subscription.get("publishers_agree")),
             "account": api.user_exists(county.user(bureau)),
             "webhook": webhooks.get(bureau),
         })

@@ -9,7 +9,7 @@ time, and refuses a timestamp more than TOLERANCE_SECONDS away from its clock, s
 request cannot be played again later. Every retry is signed afresh.
 
 A bureau's secret is derived (HMAC-SHA256 of the bureau's name and its onboarding generation
-under the bureaus service's WEBHOOK_SIGNING_KEY): stored nowhere, printed once when the
+under the notifications service's WEBHOOK_SIGNING_KEY): stored nowhere, printed once when the
 bureau is onboarded, changed by onboarding it again.
 """
 import hashlib

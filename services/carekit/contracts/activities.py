@@ -35,11 +35,41 @@ Vocabulary (stable codes; Chinese labels in activities.domain):
   individual | other
 - activity kind: theme_meeting 主题班队会 | festival 节日活动 | competition 比赛 | reading 读书活动 |
   book_donation 图书角捐赠 | radio 校园广播 | after_school 课后活动 | parent_meeting 家长会 |
-  seminar 研讨会/座谈会/经验交流
+  seminar 研讨会/座谈会/经验交流 (v1; no longer scheduled); v2 adds class_birthday 集体生日会 |
+  children_forum 座谈会 (children: talks, gifts) | staff_seminar 研讨会/经验交流 (staff; guests)
+  | practice 实践活动 (送微笑)
+- birthday token: cards 贺卡 | wishes 生日祝福 | gifts 小礼物; guest role: expert 专家 | leader 领导
+  | other
 - attendance: present | absent | excused
 - award recipient_type: child | staff; level: class | school | township | county | city |
   province | national
 - behaviour_rating: excellent 优 | good 良 | fair 中 | poor 差
+- assessment dimension (v2, each rated like behaviour): manners 礼貌 | self_care 自理 |
+  independence 自立自强
+- award revoke reason: entered_in_error 录入有误 | duplicate 重复录入 | rescinded 被撤销 | other
+- duty period: noon 午间 | after_school 下午课后; duty activity: reading 课外阅读 |
+  study_guidance 学习指导 | sports 体育活动 | arts 文艺活动 | other
+
+Supplies given to many children at once (学习用品 at 六一 or New Year, since issue 10):
+SuppliesDistributed, one per activity (a correction re-publishes it with a higher revision
+under the same distribution_id), lists each receiving child once. It is NOT aid: aid to one
+child is a care record of kind aid (AidDistributed); a distribution never causes an
+AidDistributed and an AidDistributed never covers a distribution, so adding the two never
+counts a gift twice. Children reached by supplies = the distinct child_ids of the newest
+revision of each distribution.
+
+School radio (红领巾广播台, since issue 10): a programme (午间书场, 11:40-12:00 on school days,
+two announcers, a serial reading of 《西游记》) is one thing with a weekly schedule
+(RadioProgrammeSet, revision grows with each change), and each broadcast is an episode
+(RadioEpisodeAired, one per programme and day; a correction re-publishes it with a higher
+revision under the same episode_id) rather than an activity with a roll call.
+
+Duty (轮流值日, since issue 10): DutyRotaSet publishes each version of a school's rota (revision
+grows; the one in force on a day is the newest whose effective_from is not after it);
+DutySwapped is a one-date substitution (代班) of one teacher by another in one period (the
+same school, date, period and teacher again replaces it: higher revision); DutySessionHeld
+says a duty session actually took place (one per school, date and period; a correction
+re-publishes it with a higher revision under the same session_id).
 """
 from marshmallow import EXCLUDE, Schema, fields, validate
 
@@ -51,13 +81,24 @@ BY_ROLES = ("mentor", "proxy_parent", "other")
 DIARY_TOPICS = ("study", "mood", "behaviour", "health")
 AID_FORMS = ("money", "goods")
 DONOR_TYPES = ("school", "government", "enterprise", "society", "individual", "other")
-ACTIVITY_KINDS = ("theme_meeting", "festival", "competition", "reading", "book_donation",
-                  "radio", "after_school", "parent_meeting", "seminar")
+ACTIVITY_KINDS_V1 = ("theme_meeting", "festival", "competition", "reading", "book_donation",
+                     "radio", "after_school", "parent_meeting", "seminar")
+# v2 of the activity events: a class's birthday celebration, the children's forum (座谈会) and
+# the staff's seminar / experience exchange (研讨会/经验交流) apart, practice activities (送微笑).
+ACTIVITY_KINDS = ACTIVITY_KINDS_V1 + ("class_birthday", "children_forum", "staff_seminar",
+                                      "practice")
+BIRTHDAY_TOKENS = ("cards", "wishes", "gifts")
+GUEST_ROLES = ("expert", "leader", "other")
 ATTENDANCE = ("present", "absent", "excused")
 RECIPIENT_TYPES = ("child", "staff")
 AWARD_LEVELS = ("class", "school", "township", "county", "city", "province", "national")
 BEHAVIOUR_RATINGS = ("excellent", "good", "fair", "poor")
 DELETE_REASONS = ("duplicate", "wrong_child", "entered_in_error", "other")
+DIMENSIONS = ("manners", "self_care", "independence")
+REVOKE_REASONS = ("entered_in_error", "duplicate", "rescinded", "other")
+DUTY_PERIODS = ("noon", "after_school")
+ANNOUNCER_TYPES = ("child", "staff")
+DUTY_ACTIVITIES = ("reading", "study_guidance", "sports", "arts", "other")
 
 _id = dict(required=True, validate=validate.Length(min=1, max=64))
 _optional_id = dict(allow_none=True, load_default=None, validate=validate.Length(min=1, max=64))
@@ -190,7 +231,7 @@ class ActivityFacts(Contract):
     activity_id = fields.String(**_id)
     revision = fields.Integer(**_revision)
     school_id = fields.String(**_id)
-    kind = fields.String(required=True, validate=validate.OneOf(ACTIVITY_KINDS))
+    kind = fields.String(required=True, validate=validate.OneOf(ACTIVITY_KINDS_V1))
     occasion = fields.String(allow_none=True, load_default=None, validate=_code)  # childrens_day
     title = fields.String(required=True, validate=validate.Length(min=1, max=100))
     sub_theme = fields.String(allow_none=True, load_default=None,
@@ -213,19 +254,11 @@ class ActivityCancelledV1(Contract):
     activity_id = fields.String(**_id)
     revision = fields.Integer(**_revision)
     school_id = fields.String(**_id)
-    kind = fields.String(required=True, validate=validate.OneOf(ACTIVITY_KINDS))
+    kind = fields.String(required=True, validate=validate.OneOf(ACTIVITY_KINDS_V1))
     starts_at = fields.AwareDateTime(required=True)
 
 
-@event_schema("activities", "ActivityHeld", version=1, public=dict(
-    refs=("activity_id",), keep=("revision", "kind", "occasion", "present", "absent", "excused",
-                                 "left_behind_present", "participant_count"),
-    dates=("held_on",), education=("school_id",)))
-class ActivityHeldV1(ActivityFacts):
-    """A group activity took place and attendance was taken; re-published with a higher
-    revision when attendance is corrected. Counts are of children on the activity's roll;
-    left_behind_present counts present children who are left-behind (active files) then;
-    participant_count is the organiser's head count of everyone (may be larger)."""
+class HeldCounts(Contract):
     held_on = fields.Date(required=True)
     present = fields.Integer(**_count)
     absent = fields.Integer(**_count)
@@ -234,6 +267,47 @@ class ActivityHeldV1(ActivityFacts):
     participant_count = fields.Integer(allow_none=True, load_default=None,
                                        validate=validate.Range(min=0))
     present_child_ids = fields.List(fields.String(), load_default=list)
+
+
+_HELD_PUBLIC = dict(
+    refs=("activity_id",), keep=("revision", "kind", "occasion", "present", "absent", "excused",
+                                 "left_behind_present", "participant_count"),
+    dates=("held_on",), education=("school_id",))
+
+
+@event_schema("activities", "ActivityHeld", version=1, public=_HELD_PUBLIC)
+class ActivityHeldV1(ActivityFacts, HeldCounts):
+    """A group activity took place and attendance was taken; re-published with a higher
+    revision when attendance is corrected. Counts are of children on the activity's roll;
+    left_behind_present counts present children who are left-behind (active files) then;
+    participant_count is the organiser's head count of everyone (may be larger)."""
+
+
+class ActivityFactsV2(ActivityFacts):
+    """v2: the kinds of issue 10, the children a class birthday celebrates and what they were
+    given, the roles of a seminar's guests (no names)."""
+    kind = fields.String(required=True, validate=validate.OneOf(ACTIVITY_KINDS))
+    celebrated_child_ids = fields.List(fields.String(), load_default=list)
+    birthday_tokens = fields.List(fields.String(validate=validate.OneOf(BIRTHDAY_TOKENS)),
+                                  load_default=list)
+    guest_roles = fields.List(fields.String(validate=validate.OneOf(GUEST_ROLES)),
+                              load_default=list)
+
+
+@event_schema("activities", "ActivityScheduled", version=2)
+class ActivityScheduledV2(ActivityFactsV2):
+    """ActivityScheduled with the v2 facts (see ActivityFactsV2)."""
+
+
+@event_schema("activities", "ActivityCancelled", version=2)
+class ActivityCancelledV2(ActivityCancelledV1):
+    """ActivityCancelled; v2 allows the v2 kinds."""
+    kind = fields.String(required=True, validate=validate.OneOf(ACTIVITY_KINDS))
+
+
+@event_schema("activities", "ActivityHeld", version=2, public=_HELD_PUBLIC)
+class ActivityHeldV2(ActivityFactsV2, HeldCounts):
+    """ActivityHeld with the v2 facts (see ActivityFactsV2); counts as in v1."""
 
 
 @event_schema("activities", "AwardGranted", version=1, public=dict(
@@ -250,6 +324,38 @@ class AwardGrantedV1(Contract):
     level = fields.String(required=True, validate=validate.OneOf(AWARD_LEVELS))
     granted_on = fields.Date(required=True)
     recorded_by = fields.String(**_id)
+
+
+_AWARD_PUBLIC = dict(child="child_id", refs=("award_id",), keep=("recipient_type", "level"),
+                     dates=("granted_on",), education=("school_id",))
+
+
+@event_schema("activities", "AwardGranted", version=2, public=_AWARD_PUBLIC)
+class AwardGrantedV2(AwardGrantedV1):
+    """AwardGranted v2: who awarded it (the issuing body as the school wrote it, e.g.
+    莆田市教育局), the child's class then, and the competition activity it came from (if any).
+    revision is 1; AwardRevoked carries 2."""
+    revision = fields.Integer(**_revision)
+    awarded_by = fields.String(allow_none=True, load_default=None,
+                               validate=validate.Length(max=100))
+    class_id = fields.String(**_optional_id)
+    activity_id = fields.String(**_optional_id)
+
+
+@event_schema("activities", "AwardRevoked", version=1, public=dict(
+    child="child_id", refs=("award_id",), keep=("recipient_type", "reason_code", "revision"),
+    dates=("revoked_on",), education=("school_id",)))
+class AwardRevokedV1(Contract):
+    """An award was withdrawn with a reason (the reason's text stays in the database)."""
+    award_id = fields.String(**_id)
+    revision = fields.Integer(**_revision)
+    recipient_type = fields.String(required=True, validate=validate.OneOf(RECIPIENT_TYPES))
+    child_id = fields.String(**_optional_id)
+    staff_id = fields.String(**_optional_id)
+    school_id = fields.String(**_id)
+    revoked_on = fields.Date(required=True)
+    revoked_by = fields.String(**_id)
+    reason_code = fields.String(required=True, validate=validate.OneOf(REVOKE_REASONS))
 
 
 class SubjectScore(Contract):
@@ -277,3 +383,153 @@ class AssessmentRecordedV1(Contract):
     behaviour_rating = fields.String(allow_none=True, load_default=None,
                                      validate=validate.OneOf(BEHAVIOUR_RATINGS))
     recorded_by = fields.String(**_id)
+
+
+# -- duty rota (轮流值日) ------------------------------------------------------------------------
+class DutySlotFacts(Contract):
+    weekday = fields.Integer(required=True, validate=validate.Range(min=1, max=7))
+    period = fields.String(required=True, validate=validate.OneOf(DUTY_PERIODS))
+    staff_ids = fields.List(fields.String(validate=validate.Length(min=1, max=64)),
+                            required=True)
+    activities = fields.List(fields.String(validate=validate.OneOf(DUTY_ACTIVITIES)),
+                             load_default=list)
+
+
+@event_schema("activities", "DutyRotaSet", version=1)
+class DutyRotaSetV1(Contract):
+    """A school's duty rota was set: who is on duty each weekday at noon and after class,
+    from `effective_from` on. revision is the rota's version at the school (1, 2, ...)."""
+    school_id = fields.String(**_id)
+    revision = fields.Integer(**_revision)
+    effective_from = fields.Date(required=True)
+    slots = fields.List(fields.Nested(DutySlotFacts), required=True)
+    set_by = fields.String(**_id)
+
+
+@event_schema("activities", "DutySwapped", version=1)
+class DutySwappedV1(Contract):
+    """On one date and period, `substitute_id` is on duty instead of `staff_id` (代班)."""
+    swap_id = fields.String(**_id)
+    revision = fields.Integer(**_revision)
+    school_id = fields.String(**_id)
+    duty_date = fields.Date(required=True)
+    period = fields.String(required=True, validate=validate.OneOf(DUTY_PERIODS))
+    staff_id = fields.String(**_id)
+    substitute_id = fields.String(**_id)
+    by = fields.String(**_id)
+
+
+@event_schema("activities", "DutySessionHeld", version=1, public=dict(
+    refs=("session_id",), keep=("revision", "period", "present", "left_behind_present",
+                                "staff_present"),
+    dates=("held_on",), education=("school_id",)))
+class DutySessionHeldV1(Contract):
+    """A duty session took place: which staff were there, which children came, what was done.
+    on_duty_staff_ids is who the rota (with swaps) had on duty then (empty without a rota);
+    off_rota_staff_ids those present who were not on it. Counts are of children recorded
+    present; left_behind_present those with an active file then."""
+    session_id = fields.String(**_id)
+    revision = fields.Integer(**_revision)
+    school_id = fields.String(**_id)
+    held_on = fields.Date(required=True)
+    period = fields.String(required=True, validate=validate.OneOf(DUTY_PERIODS))
+    rota_revision = fields.Integer(allow_none=True, load_default=None)
+    on_duty_staff_ids = fields.List(fields.String(), load_default=list)
+    staff_ids = fields.List(fields.String(), required=True)
+    off_rota_staff_ids = fields.List(fields.String(), load_default=list)
+    staff_present = fields.Integer(**_count)
+    present = fields.Integer(**_count)
+    left_behind_present = fields.Integer(**_count)
+    present_child_ids = fields.List(fields.String(), load_default=list)
+    activities = fields.List(fields.String(validate=validate.OneOf(DUTY_ACTIVITIES)),
+                             load_default=list)
+    recorded_by = fields.String(**_id)
+
+
+# -- supplies to many children at once ----------------------------------------------------------------
+@event_schema("activities", "SuppliesDistributed", version=1, public=dict(
+    refs=("distribution_id", "activity_id"),
+    keep=("revision", "kind", "child_count", "left_behind_count", "item_kinds",
+          "units_per_child", "value_fen_per_child", "donor_type"),
+    dates=("held_on",), education=("school_id",)))
+class SuppliesDistributedV1(Contract):
+    """Supplies (学习用品 ...) were handed out at an activity to the children present: each in
+    child_ids once. item_kinds is how many different items, units_per_child how many pieces
+    each child got, value_fen_per_child their estimated value (fen) if known. Item names and
+    the donor's name stay in the activities database."""
+    distribution_id = fields.String(**_id)
+    revision = fields.Integer(**_revision)
+    activity_id = fields.String(**_id)
+    school_id = fields.String(**_id)
+    kind = fields.String(required=True, validate=validate.OneOf(ACTIVITY_KINDS))
+    occasion = fields.String(allow_none=True, load_default=None, validate=_code)
+    held_on = fields.Date(required=True)
+    child_ids = fields.List(fields.String(), required=True)
+    child_count = fields.Integer(**_count)
+    left_behind_count = fields.Integer(**_count)
+    item_kinds = fields.Integer(**_count)
+    units_per_child = fields.Integer(**_count)
+    value_fen_per_child = fields.Integer(allow_none=True, load_default=None,
+                                         validate=validate.Range(min=0))
+    donor_type = fields.String(required=True, validate=validate.OneOf(DONOR_TYPES))
+    distributed_by = fields.String(**_id)
+
+
+# -- school radio (红领巾广播台) --------------------------------------------------------------------------
+_clock = validate.Regexp(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+_ids = dict(load_default=list)
+
+
+@event_schema("activities", "RadioProgrammeSet", version=1)
+class RadioProgrammeSetV1(Contract):
+    """A school radio programme was set up or changed: its weekly schedule (ISO weekdays,
+    Beijing clock times), its announcers (children and staff by id) and what it reads."""
+    programme_id = fields.String(**_id)
+    revision = fields.Integer(**_revision)
+    school_id = fields.String(**_id)
+    title = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    weekdays = fields.List(fields.Integer(validate=validate.Range(min=1, max=7)),
+                           required=True)
+    starts_at_time = fields.String(required=True, validate=_clock)
+    ends_at_time = fields.String(required=True, validate=_clock)
+    announcer_child_ids = fields.List(fields.String(), **_ids)
+    announcer_staff_ids = fields.List(fields.String(), **_ids)
+    effective_from = fields.Date(required=True)
+    ended_on = fields.Date(allow_none=True, load_default=None)
+    set_by = fields.String(**_id)
+
+
+@event_schema("activities", "RadioEpisodeAired", version=1, public=dict(
+    refs=("episode_id", "programme_id"), keep=("revision", "episode"), dates=("aired_on",),
+    education=("school_id",)))
+class RadioEpisodeAiredV1(Contract):
+    """One broadcast of a radio programme took place (episode n of its serial reading)."""
+    episode_id = fields.String(**_id)
+    revision = fields.Integer(**_revision)
+    programme_id = fields.String(**_id)
+    school_id = fields.String(**_id)
+    aired_on = fields.Date(required=True)
+    episode = fields.Integer(required=True, validate=validate.Range(min=1))
+    announcer_child_ids = fields.List(fields.String(), **_ids)
+    announcer_staff_ids = fields.List(fields.String(), **_ids)
+    recorded_by = fields.String(**_id)
+
+
+class DimensionRatings(Contract):
+    manners = fields.String(allow_none=True, load_default=None,
+                            validate=validate.OneOf(BEHAVIOUR_RATINGS))
+    self_care = fields.String(allow_none=True, load_default=None,
+                              validate=validate.OneOf(BEHAVIOUR_RATINGS))
+    independence = fields.String(allow_none=True, load_default=None,
+                                 validate=validate.OneOf(BEHAVIOUR_RATINGS))
+
+
+@event_schema("activities", "AssessmentRecorded", version=2, public=dict(
+    child="child_id", refs=("assessment_id",), keep=("revision", "term", "average_percent",
+                                                      "behaviour_rating"),
+    education=("school_id",), education_only=True))
+class AssessmentRecordedV2(AssessmentRecordedV1):
+    """AssessmentRecorded v2: besides grades and behaviour, the dimensions the work summary
+    reports (礼貌 manners, 自理 self-care, 自立自强 independence), each rated 优/良/中/差 or not
+    rated (null)."""
+    dimensions = fields.Nested(DimensionRatings, load_default=dict)

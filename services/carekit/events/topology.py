@@ -23,10 +23,9 @@ from kombu import Exchange, Queue, binding
 PERSISTENT = 2
 PRODUCT_SERVICE_MODULES = (
     "registry.service", "pairing.service", "activities.service",
-    "notifications.service", "reporting.service", "bureaus.service",
+    "notifications.service", "reporting.service",
 )
-PRODUCT_SERVICES = ("registry", "pairing", "activities", "notifications", "reporting",
-                    "bureaus")
+PRODUCT_SERVICES = ("registry", "pairing", "activities", "notifications", "reporting")
 
 
 def _exchange(name, kind, **options):

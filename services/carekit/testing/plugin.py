@@ -6,14 +6,17 @@ answers, else an nx-27017 server started from its own virtualenv (NX27017_BIN or
 .venv-nx/bin/nx-27017) on a free port with a temporary data directory.
 Each test gets its own database names, dropped afterwards.
 """
+import os
 import warnings
 
+# trio (pulled in by selenium for the browser tests) registers a hypothesis plugin whose import
+# fails under eventlet's green sockets; our tests use neither trio nor hypothesis plugins.
+os.environ.setdefault("HYPOTHESIS_NO_PLUGINS", "1")
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 import eventlet  # noqa: E402
 
 eventlet.monkey_patch()  # noqa: E402  (before anything else imports sockets or threads)
 
-import os  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
 
@@ -25,6 +28,9 @@ from carekit.config import load_settings  # noqa: E402
 from carekit.testing.local import InfraError, NxServer, RabbitAdmin  # noqa: E402
 
 DEFAULT_AMQP = "amqp://guest:guest@127.0.0.1:5672//"
+# development defaults (keys, guest:guest) serve only where CARE_ENV allows them: tests and
+# the processes they start run as CARE_ENV=test unless a test says otherwise
+os.environ.setdefault("CARE_ENV", "test")
 
 
 def wait_for(predicate, timeout=15.0, interval=0.05, message="condition"):

@@ -28,7 +28,8 @@ def _target_scope(call, body):
     scope = {"county_id": p.county_id, "township_id": None, "school_id": None}
     if level == "township":
         township_id = body.get("township_id") or p.township_id
-        townships = {t["id"] for t in call.registry.list_townships(p.county_id)}
+        townships = {t["id"] for t in call.registry.every_page(
+            "list_townships", {"county_id": p.county_id})}
         if township_id not in townships:
             raise errors.Invalid.single("township_id", "unknown_township", "乡镇不存在或不在本县")
         scope["township_id"] = township_id

@@ -1,6 +1,9 @@
 """Child files (一生一档): lists within reach, the file (masked; full ID and phones only for
 roles that need them, with a reason the registry records), changes, status, transfer,
 history, contact cards (联系卡), and a teacher's or volunteer's own children."""
+from datetime import datetime
+
+from carekit.clock import china_date, china_today
 from gateway import errors, views
 from gateway.authorisation import (ADMINS, CARERS, COUNTY_ADMIN, HEAD_TEACHER, TEACHERS,
                                    VOLUNTEER, allow, require_reveal)
@@ -55,8 +58,14 @@ def list_children(call):
     return result
 
 
+def caller_scope(call):
+    """The schools the caller reaches: a refusal names another school only within them."""
+    return {"school_ids": [s["id"] for s in call.scope.schools()]}
+
+
 def register_child(call):
-    child = call.registry.register_child(call.forward(school_id=call.target["id"]))
+    child = call.registry.register_child(call.forward(school_id=call.target["id"]),
+                                         caller_scope(call))
     call.deps.lookups.children_changed()
     return child
 
@@ -71,7 +80,7 @@ def get_child(call):
 
 
 def update_child(call):
-    child = call.registry.update_child(call.target["id"], call.sent)
+    child = call.registry.update_child(call.target["id"], call.sent, caller_scope(call))
     call.deps.lookups.children_changed(call.target["id"])
     return child
 
@@ -140,7 +149,7 @@ def _pdf(answer):
 
 
 def transferred_out(call):
-    traces = call.registry.transferred_out(call.target["id"])
+    traces = call.registry.every_page("transferred_out", {"school_id": call.target["id"]})
     call.note(child_ids=[t["child_id"] for t in traces])
     return {"items": traces, "next_cursor": None}
 
@@ -173,10 +182,8 @@ def _days_since(contact):
     """Whole days (China dates) since a contact, None when there was none."""
     if not contact:
         return None
-    from datetime import datetime, timedelta, timezone
-    china = timezone(timedelta(hours=8))
-    at = datetime.fromisoformat(contact["at"].replace("Z", "+00:00")).astimezone(china)
-    return (datetime.now(china).date() - at.date()).days
+    at = datetime.fromisoformat(contact["at"].replace("Z", "+00:00"))
+    return (china_today() - china_date(at)).days
 
 
 _child = dict(target="child")

@@ -18,7 +18,7 @@ def list_counties(call):
 
 
 def list_townships(call):
-    return _all(call.registry.list_townships(call.principal.county_id))
+    return _all(call.registry.every_page("list_townships", {"county_id": call.principal.county_id}))
 
 
 def create_township(call):
@@ -33,7 +33,8 @@ def list_schools(call):
 
 
 def register_school(call):
-    townships = {t["id"] for t in call.registry.list_townships(call.principal.county_id)}
+    townships = {t["id"] for t in call.registry.every_page(
+        "list_townships", {"county_id": call.principal.county_id})}
     if call.body["township_id"] not in townships:
         raise errors.Invalid.single("township_id", "unknown_township", "乡镇不存在或不在本县")
     school = call.registry.register_school(call.sent)
@@ -52,7 +53,7 @@ def update_school(call):
 
 
 def list_classes(call):
-    return _all(call.registry.list_classes(call.target["id"]))
+    return _all(call.scope.classes_of(call.target["id"]))
 
 
 def create_class(call):

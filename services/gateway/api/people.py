@@ -9,12 +9,15 @@ from gateway.schemas import ActiveQuery, LeaveBody, RevealQuery, StaffBody, Staf
 TAG = "教职工与志愿者"
 
 
-def _listing(people):
-    return {"items": people, "next_cursor": None}
+def _listing(call, method):
+    query = {"school_id": call.target["id"]}
+    if call.query.get("active") is not None:
+        query["active"] = call.query["active"]
+    return {"items": call.registry.every_page(method, query), "next_cursor": None}
 
 
 def list_staff(call):
-    return _listing(call.registry.list_staff(call.target["id"], call.query.get("active")))
+    return _listing(call, "list_staff")
 
 
 def register_staff(call):
@@ -47,7 +50,7 @@ def staff_left(call):
 
 
 def list_volunteers(call):
-    return _listing(call.registry.list_volunteers(call.target["id"], call.query.get("active")))
+    return _listing(call, "list_volunteers")
 
 
 def register_volunteer(call):

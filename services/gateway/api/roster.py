@@ -2,6 +2,7 @@
 import base64
 
 from gateway import views
+from gateway.api.children import caller_scope
 from gateway.authorisation import ADMINS, allow
 from gateway.dispatch import FileResult
 from gateway.routing import CSV, XLSX, route
@@ -23,7 +24,8 @@ def import_roster(call):
                    "content_base64": base64.b64encode(content).decode("ascii")}
     else:
         payload = dict(call.sent)
-    result = call.registry.import_roster(dict(payload, school_id=call.target["id"]))
+    result = call.registry.import_roster(dict(payload, school_id=call.target["id"]),
+                                         caller_scope(call))
     call.deps.lookups.children_changed()
     call.note(action="import", detail={"rows": result.get("rows"),
                                        "written": result.get("written"),

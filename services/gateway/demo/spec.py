@@ -70,7 +70,8 @@ ACTIVITIES = [  # (kind, occasion, title, sub_theme, days ago)
     ("competition", "labour_skills", "“我有一双巧巧手”劳动技能大赛", None, 25),
     ("competition", "reading_speech", "读书演讲比赛", None, 12),
     ("parent_meeting", None, "留守儿童家长（监护人）会", None, 30),
-    ("seminar", None, "关爱留守儿童经验交流座谈会", None, 8),
+    ("staff_seminar", "experience_exchange", "关爱留守儿童经验交流会", None, 8),
+    ("practice", "send_smiles", "“送微笑”实践活动", None, 5),
     ("theme_meeting", None, "送微笑 主题班会", "帮助别人是快乐的", -7),
 ]
 AWARDS = [("自强少年", "city", "长沙市教育局"), ("读书之星", "school", None),

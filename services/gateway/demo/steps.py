@@ -14,11 +14,11 @@ from datetime import date, datetime, timedelta, timezone
 
 from faker import Faker
 
+from carekit.clock import CHINA_TZ
 from carekit.errors import parse_remote_error
 from gateway.demo import spec
 from registry.sample_roster import RosterMaker, to_xlsx
 
-CHINA = timezone(timedelta(hours=8))
 
 
 class Refused(Exception):
@@ -50,7 +50,7 @@ class Demo:
         self.started = datetime.now(timezone.utc)
         self.accounts = accounts
         self.log = log
-        self.today = today or datetime.now(CHINA).date()
+        self.today = today or datetime.now(CHINA_TZ).date()
         self.county = None
         self.townships = {}
         self.schools = {}
@@ -66,6 +66,16 @@ class Demo:
             if body is None:
                 raise
             raise Refused(body)
+
+    def every(self, service, method, query):
+        """Every item of a cursor-paged list RPC."""
+        items, cursor = [], None
+        while True:
+            page = self.call(service, method, dict(query, cursor=cursor, limit=500))
+            items += page["items"]
+            cursor = page.get("next_cursor")
+            if not cursor:
+                return items
 
     def created(self, what, n=1):
         self.counts[what] = self.counts.get(what, 0) + n
@@ -102,7 +112,7 @@ def county(demo):
 
 
 def townships(demo):
-    existing = {t["code"]: t for t in demo.call("registry", "list_townships", demo.county["id"])}
+    existing = {t["code"]: t for t in demo.every("registry", "list_townships", {"county_id": demo.county["id"]})}
     for code, name in spec.TOWNSHIPS:
         if code not in existing:
             existing[code] = demo.call("registry", "create_township", {
@@ -114,7 +124,7 @@ def townships(demo):
 def schools(demo):
     for school_spec in spec.SCHOOLS:
         township = demo.townships[school_spec.township]
-        found = [s for s in demo.call("registry", "list_schools", township["id"])
+        found = [s for s in demo.every("registry", "list_schools", {"township_id": township["id"]})
                  if s["code"] == school_spec.code]
         school = found[0] if found else demo.call("registry", "register_school", {
             "township_id": township["id"], "code": school_spec.code, "name": school_spec.name,
@@ -135,7 +145,7 @@ def classes_and_staff(demo):
     """Classes, a principal, a head teacher per class and a few more teachers."""
     for school in demo.schools.values():
         existing = {(c["grade"], c["number"]): c
-                    for c in demo.call("registry", "list_classes", school.id)}
+                    for c in demo.every("registry", "list_classes", {"school_id": school.id})}
         for grade, number in school.spec.classes:
             if (grade, number) not in existing:
                 existing[(grade, number)] = demo.call("registry", "create_class", {
@@ -143,7 +153,7 @@ def classes_and_staff(demo):
                     "enrolment": _enrolment(school.spec, (grade, number))})
                 demo.created("classes")
         school.classes = existing
-        staff = {s["name"]: s for s in demo.call("registry", "list_staff", school.id)}
+        staff = {s["name"]: s for s in demo.every("registry", "list_staff", {"school_id": school.id})}
         names = demo.people(school.spec)
         ordered = [existing[k] for k in school.spec.classes]
 
@@ -169,7 +179,7 @@ def classes_and_staff(demo):
 
 def volunteers(demo):
     for school in demo.schools.values():
-        existing = {v["name"]: v for v in demo.call("registry", "list_volunteers", school.id)}
+        existing = {v["name"]: v for v in demo.every("registry", "list_volunteers", {"school_id": school.id})}
         names = demo.people(school.spec, offset=500)
         for kind, village in school.spec.volunteers:
             name = next(names)
@@ -193,8 +203,8 @@ def children(demo):
             "mode": "valid_rows_only",
             "content_base64": base64.b64encode(to_xlsx(rows)).decode("ascii")})
         demo.created("children", result.get("created", 0))
-        school.children = demo.call("registry", "list_children", {"school_id": school.id,
-                                                                  "status": "active"})
+        school.children = demo.every("registry", "list_children", {"school_id": school.id,
+                                                                   "status": "active"})
 
 
 # -- pairing --------------------------------------------------------------------------------------
@@ -304,8 +314,12 @@ def group_activities(demo):
     """Theme meetings, 六一, competitions, parent meetings, seminars, with attendance."""
     for school in demo.schools.values():
         _wait_activities(demo, school)
-        ids = [c["id"] for c in school.children]
+        classes = sorted(school.classes.values(), key=lambda k: k["id"])
         for index, (kind, occasion, title, sub_theme, days) in enumerate(spec.ACTIVITIES):
+            # a theme meeting is held by one class (activities requires it)
+            klass = classes[index % len(classes)] if kind == "theme_meeting" else None
+            ids = [c["id"] for c in school.children
+                   if klass is None or c["class_id"] == klass["id"]]
             if days is None:  # 六一: the last one
                 june = date(demo.today.year, 6, 1)
                 day = june if june <= demo.today else date(demo.today.year - 1, 6, 1)
@@ -317,6 +331,7 @@ def group_activities(demo):
                 "occasion": occasion, "title": title, "sub_theme": sub_theme,
                 "organiser_id": school.principal["id"], "scheduled_by": "demo",
                 "place": "学校操场" if kind == "festival" else "多功能教室",
+                "class_ids": [klass["id"]] if klass else [],
                 "starts_at": "{}T14:30:00+08:00".format(day.isoformat())})
             if day >= demo.today or activity.get("status") == "held":
                 continue

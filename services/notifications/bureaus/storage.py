@@ -1,10 +1,11 @@
-"""The bureaus service's database: webhook endpoints and parked deliveries."""
+"""Bureau webhooks in the notifications database: endpoints and parked deliveries (their
+collections prefixed `bureau_`)."""
 import time
 
 from carekit.documents import index
 
-WEBHOOKS = "webhooks"
-PARKED = "parked_deliveries"
+WEBHOOKS = "bureau_webhooks"
+PARKED = "bureau_parked_deliveries"
 INDEXES = {PARKED: [index("bureau", "key")]}
 
 

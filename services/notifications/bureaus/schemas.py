@@ -1,4 +1,4 @@
-"""RPC input of the bureaus service (webhooks for other bureaus)."""
+"""RPC input of the bureau webhooks (notifications to other bureaus)."""
 from urllib.parse import urlparse
 
 from marshmallow import Schema, ValidationError, fields, validate, validates

@@ -1,10 +1,11 @@
-"""Webhook delivery: the bureaus service consumes the `webhook.<bureau>` queues.
+"""Webhook delivery: the notifications service consumes the `webhook.<bureau>` queues.
 
 Each replica consumes every webhook bureau's queue (competing consumers: the broker gives
 each message to one replica), POSTs it signed, and acks it once the bureau answered 2xx. A
 failure is sent back to the queue after a delay through the service's own retry queues
 (WEBHOOK_RETRY_DELAYS_MS, the kit's FailureRouter), then parked in the database after the
-last one, for the county's administrator (RPC parked_webhooks / requeue_webhooks). A replica
+last one, for the county's administrator (RPC parked_bureau_webhooks /
+requeue_bureau_webhooks). A replica
 that dies mid-POST leaves the message unacked: another one sends it again (at least once;
 the bureau deduplicates on the event id). Retried events may overtake later ones.
 
@@ -20,13 +21,13 @@ from amqp.exceptions import ChannelError, ConsumerCancelled
 from kombu import Connection, Consumer, Queue
 from nameko.extensions import SharedExtension
 
-from bureaus import storage
-from bureaus.delivery import Endpoint, event_id_of, post
 from carekit.bureaus.broker import webhook_queue
 from carekit.events.bus import PublishFailed
 from carekit.events.handler import FailureRouter, attempts_of, raw_body
 from carekit.logs import get_logger
 from carekit.mongo import MongoConnection
+from notifications.bureaus import storage
+from notifications.bureaus.delivery import Endpoint, event_id_of, post
 
 log = get_logger(__name__)
 REFRESH_SECONDS = 2.0
@@ -40,6 +41,9 @@ class WebhookRetries(FailureRouter):
         self.delays = [int(d) for d in str(self.container.config.get(
             "WEBHOOK_RETRY_DELAYS_MS", "5000,30000,120000,600000,1800000")).split(",")
             if d.strip()]
+
+    def _prune_now_and_then(self):
+        """The event handlers' FailureRouter prunes the service's ledger: not twice."""
 
 
 class WebhookConsumer(SharedExtension):
