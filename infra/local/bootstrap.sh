@@ -7,7 +7,8 @@ PYTHON=${PYTHON:-python3}
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
   echo "bootstrap: need root for: $*" >&2; return 1; fi; }
 
-# Debian packages: CJK fonts for Chinese PDFs, pango for weasyprint, poppler to look at pages.
+# Debian packages: CJK fonts for Chinese PDFs and pages, pango for weasyprint, poppler to look
+# at pages, chromium for the web UI's tests.
 missing=()
 dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing+=(fonts-noto-cjk)
 command -v pdftoppm >/dev/null || missing+=(poppler-utils)
@@ -15,6 +16,9 @@ dpkg -s libpango-1.0-0 >/dev/null 2>&1 || missing+=(libpango-1.0-0)
 dpkg -s libpangoft2-1.0-0 >/dev/null 2>&1 || missing+=(libpangoft2-1.0-0)
 # without it weasyprint subsets fonts itself: seconds per PDF instead of a fraction of one
 dpkg -s libharfbuzz-subset0 >/dev/null 2>&1 || missing+=(libharfbuzz-subset0)
+# the web UI's browser tests (tests/webui): headless chromium driven by selenium
+dpkg -s chromium >/dev/null 2>&1 || missing+=(chromium)
+dpkg -s chromium-driver >/dev/null 2>&1 || missing+=(chromium-driver)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "bootstrap: installing ${missing[*]}"
   as_root apt-get update -qq

@@ -11,14 +11,14 @@ from nameko.rpc import RpcProxy
 from carekit.events.records import EVENT_LOG, EVENT_LOG_INDEXES
 from carekit.mongo import Database
 from carekit.service import CareService
-from gateway import accounts, audit, sessions
+from gateway import accounts, audit, pages, sessions
 from gateway.api import BY_NAME, ROUTES
 from gateway.backends import SERVICES, Backends
 from gateway.dispatch import Call, dispatch
 from gateway.scope import Lookups
 from gateway.web import endpoints
 
-INDEXES = dict(accounts.INDEXES, **sessions.INDEXES, **audit.INDEXES,
+INDEXES = dict(accounts.INDEXES, **sessions.INDEXES, **audit.INDEXES, **pages.INDEXES,
                **{EVENT_LOG: EVENT_LOG_INDEXES})
 
 
@@ -78,3 +78,8 @@ class GatewayService(CareService):
     @endpoints(ROUTES)
     def http(self, request, route_name, path):
         return dispatch(Call(request, BY_NAME[route_name], path, Deps(self)))
+
+    @endpoints(pages.PAGES)
+    def page(self, request, page_name, path):
+        """The web pages (gateway.pages): the same sessions, rules and routes as the API."""
+        return pages.serve(request, pages.BY_NAME[page_name], path, Deps(self))
