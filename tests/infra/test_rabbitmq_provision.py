@@ -409,9 +409,11 @@ def test_container_command_and_healthcheck_as_compose_runs_them(accounts, mongo_
         assert process.poll() is None, process.stderr.read().decode()[-2000:]
         assert result
         process.send_signal(signal.SIGTERM)
-        started = time.monotonic()
+        # gone well before compose's stop_grace_period (30 s) would kill it: the service's
+        # own grace (5 s here) bounds the wind-down; what is left is process exit, which a
+        # loaded machine stretches, so no tighter wall-clock bound here (tests/kit/test_stop.py
+        # measures stop times against a bare service's)
         process.wait(timeout=30)
-        assert time.monotonic() - started < 5 + 5
         stopped = check()
         assert stopped.returncode == 1
         assert "metrics endpoint" in stopped.stderr and "HTTP port" in stopped.stderr

@@ -3,7 +3,8 @@ hand when busy (acked, recorded, nothing redelivered).
 
 "Within 5 s" holds on a machine that is not starved: on a loaded one (CI runs test groups side
 by side on two cores) even a bare nameko service can take seconds to wind down, so the bound
-grows with what a bare service took to stop just before, on the same machine (3x its time).
+grows with what a bare service took to stop just before, on the same machine (4x its time:
+a kit service closes more consumers, timers and connections than the bare one).
 A service that waits for something (a timer, a consumer, the stop grace) still fails."""
 import json
 import os
@@ -71,7 +72,7 @@ def test_an_idle_service_stops_within_five_seconds(service, make_config, rpc):
                     return getattr(proxy, service).health()["status"] == "ok"
                 except Exception:  # not listening yet
                     return False
-            wait_for(up, timeout=60, interval=0.5, message="{} up".format(service))
+            wait_for(up, timeout=120, interval=0.5, message="{} up".format(service))
         seconds, output = stop(process, within=5)
     finally:
         if process.poll() is None:
@@ -79,7 +80,7 @@ def test_an_idle_service_stops_within_five_seconds(service, make_config, rpc):
     assert process.returncode == 0, output[-2000:]
     assert "stop_grace_expired_killing" not in output
     baseline = bare_stop_seconds(config["AMQP_URI"])
-    allowed = max(5.0, 3 * baseline)
+    allowed = max(5.0, 4 * baseline)
     assert seconds < allowed, "{} took {:.1f} s to stop (a bare nameko service {:.1f} s)".format(
         service, seconds, baseline)
 

@@ -80,7 +80,21 @@ class Api:
         self.auth = "Basic " + base64.b64encode(
             "{}:{}".format(user, password).encode()).decode()
 
+    # The management plugin answers 500/503 now and then on a busy broker (a queue process
+    # that does not answer its statistics call in time); a read is safe to ask again.
+    READ_ATTEMPTS = 5
+
     def call(self, method, path, body=None):
+        attempts = self.READ_ATTEMPTS if method == "GET" else 1
+        for attempt in range(1, attempts + 1):
+            try:
+                return self._call_once(method, path, body)
+            except ManagementError as exc:
+                if attempt == attempts or exc.status not in (500, 503):
+                    raise
+                time.sleep(0.5 * attempt)
+
+    def _call_once(self, method, path, body=None):
         request = urllib.request.Request(
             self.base + path, method=method,
             data=None if body is None else json.dumps(body).encode("utf-8"))
