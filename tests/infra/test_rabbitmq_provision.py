@@ -390,7 +390,6 @@ def test_container_command_and_healthcheck_as_compose_runs_them(accounts, mongo_
     and the healthcheck turns unhealthy."""
     import base64
     import signal
-    import time
     metrics_port, http_port = _free_port(), _free_port()
     env = dict(os.environ, CARE_ENV="production", AMQP_URI=accounts.uri("gateway"),
                MONGO_URI=mongo_uri, MONGO_DATABASE="care_gateway_{}".format(uuid.uuid4().hex[:6]),
