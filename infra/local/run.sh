@@ -44,6 +44,8 @@ echo "demo county (loaded once; a second run adds nothing):"
 .venv/bin/python -m gateway.demo || echo "demo county: failed (see above)"
 echo "reminders:"
 .venv/bin/python -m notifications.demo || echo "reminders: failed (see above)"
+echo "work summary (工作总结) and statistics (统计表) of the demo county:"
+.venv/bin/python -m reporting.demo --out .run/reports || echo "work summary: failed (see above)"
 cat <<INFO
 
 care-network is running

@@ -70,15 +70,23 @@ def _role(db, child_id, fields, author):
 
 
 # -- events ------------------------------------------------------------------------------------
+def follow_up_summary(follow_ups):
+    pending = sorted(f["due_on"] for f in follow_ups or [] if not f.get("done"))
+    return {"open_follow_ups": len(pending),
+            "next_follow_up_due_on": pending[0] if pending else None}
+
+
 def visit_data(doc):
-    return {"record_id": doc["_id"], "revision": doc["revision"], "child_id": doc["child_id"],
+    summary = follow_up_summary(doc.get("follow_ups"))
+    return dict(summary, **{
+            "record_id": doc["_id"], "revision": doc["revision"], "child_id": doc["child_id"],
             "school_id": doc["school_id"], "class_id": doc.get("class_id"),
             "by_id": doc["by_id"], "by_role": doc["by_role"], "flagged": bool(doc["flagged"]),
             "kind": doc["kind"], "occurred_at": plain(doc["occurred_at"]),
             "duration_minutes": doc.get("duration_minutes"), "wellbeing": doc.get("wellbeing"),
             "follow_ups": [{"action_id": f["action_id"], "owner_id": f["owner_id"],
                             "due_on": f["due_on"], "done": bool(f.get("done"))}
-                           for f in doc.get("follow_ups") or []]}
+                           for f in doc.get("follow_ups") or []]})
 
 
 def aid_data(doc):
@@ -91,7 +99,8 @@ def aid_data(doc):
 
 
 def _events(outbox, doc, name, **extra):
-    events = [outbox.event(name, dict(visit_data(doc), **extra), subject=doc["child_id"])]
+    events = [outbox.event(name, dict(visit_data(doc), **extra), subject=doc["child_id"],
+                           version=2)]
     if doc["kind"] == "aid":
         events.append(outbox.event("AidDistributed", aid_data(doc), subject=doc["child_id"]))
     return events
@@ -216,6 +225,7 @@ def care_view(doc, with_history=False):
                **domain.authorship_labels(doc))
     out["kind_label"] = domain.CARE_KIND_LABELS[doc["kind"]]
     out["follow_ups"] = [dict(f, done=bool(f.get("done"))) for f in out.get("follow_ups") or []]
+    out.update(follow_up_summary(out["follow_ups"]))
     if out.get("aid"):
         out["aid"]["amount_yuan"] = domain.yuan(out["aid"].get("amount_fen"))
     return out

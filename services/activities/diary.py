@@ -101,8 +101,9 @@ def delete(db, outbox, data):
         return diary_view(doc)
     event = outbox.event("DiaryEntryDeleted", {
         "entry_id": doc["_id"], "child_id": doc["child_id"], "school_id": doc["school_id"],
+        "entry_date": doc["entry_date"], "revision": doc["revision"] + 1,
         "deleted_by": data["deleted_by"], "reason_code": data["reason_code"]},
-        subject=doc["child_id"])
+        subject=doc["child_id"], version=2)
     change = storage.withdrawal(data, domain.stamp(current), doc["revision"] + 1)
     result = outbox.update(storage.DIARY_ENTRIES,
                            {"_id": doc["_id"], "revision": doc["revision"]},

@@ -66,6 +66,9 @@ WEEKDAY_LABELS = {1: "星期一", 2: "星期二", 3: "星期三", 4: "星期四"
 AWARD_LEVEL_LABELS = {"class": "班级", "school": "校级", "township": "乡镇级", "county": "县级",
                       "city": "市级", "province": "省级", "national": "国家级"}
 RECIPIENT_LABELS = {"child": "学生", "staff": "教师"}
+AWARDING_BODY_LABELS = {"class": "班级", "school": "学校", "young_pioneers": "少先队",
+                        "township": "乡镇", "education_bureau": "教育局", "government": "政府",
+                        "youth_league": "团委", "womens_federation": "妇联", "other": "其他"}
 REVOKE_REASON_LABELS = {"entered_in_error": "录入有误", "duplicate": "重复录入",
                         "rescinded": "被撤销", "other": "其他"}
 BEHAVIOUR_LABELS = {"excellent": "优", "good": "良", "fair": "中", "poor": "差"}
@@ -86,6 +89,7 @@ assert set(ACTIVITY_KIND_LABELS) == set(contract.ACTIVITY_KINDS)
 assert set(BIRTHDAY_TOKEN_LABELS) == set(contract.BIRTHDAY_TOKENS)
 assert set(GUEST_ROLE_LABELS) == set(contract.GUEST_ROLES)
 assert tuple(DIMENSION_LABELS) == contract.DIMENSIONS
+assert set(AWARDING_BODY_LABELS) == set(contract.AWARDING_BODIES)
 assert set(REVOKE_REASON_LABELS) == set(contract.REVOKE_REASONS)
 assert set(DUTY_PERIODS) == set(contract.DUTY_PERIODS)
 assert set(DUTY_ACTIVITIES) == set(contract.DUTY_ACTIVITIES)
@@ -169,38 +173,73 @@ class Problems:
                                                                              e["code"])))
 
 
+# Files are opened when a school imports its roster, often weeks into a term whose care
+# work is already under way. What happened since that term began may be entered (补录);
+# before it, a date is a slip. Terms begin on 1 February and 1 September.
+TERM_STARTS = ((9, 1), (2, 1))
+
+
+def term_start(day):
+    """The first day of the school term (or the summer/winter break after it) `day` is in."""
+    for year in (day.year, day.year - 1):
+        for month, first in TERM_STARTS:
+            start = date(year, month, first)
+            if start <= day:
+                return start
+    raise ValueError(day)  # unreachable: 1 September of the year before is always earlier
+
+
+def earliest_record_day(child):
+    """The earliest date a record about the child may carry, or None (no file date)."""
+    registered_on = child.get("registered_on") if child else None
+    return term_start(parse_day(registered_on)) if registered_on else None
+
+
+def _check_since_term(problems, field, day, child):
+    earliest = earliest_record_day(child)
+    if earliest and day < earliest:
+        problems.add(field, "before_registration",
+                     "日期不能早于该儿童建档当学期的开学日（{}，建档于{}）".format(
+                         earliest.isoformat(), child["registered_on"]))
+
+
 def check_moment(problems, field, moment, child, current):
-    """A contact's time: not in the future, not before the child's file was opened."""
+    """A contact's time: not in the future, not before the term in which the child's file
+    was opened."""
     moment = as_utc(moment)
     if moment > current + CLOCK_SKEW:
         problems.add(field, "in_future", "时间不能晚于现在")
-    registered_on = child.get("registered_on")
-    if registered_on and local_date(moment) < parse_day(registered_on):
-        problems.add(field, "before_registration",
-                     "时间不能早于该儿童建档日期（{}）".format(registered_on))
+    _check_since_term(problems, field, local_date(moment), child)
 
 
 def check_day(problems, field, day, child, current):
     if day > local_date(current + CLOCK_SKEW):
         problems.add(field, "in_future", "日期不能晚于今天")
-    registered_on = child.get("registered_on") if child else None
-    if registered_on and day < parse_day(registered_on):
-        problems.add(field, "before_registration",
-                     "日期不能早于该儿童建档日期（{}）".format(registered_on))
+    _check_since_term(problems, field, day, child)
 
 
 # -- who is writing --------------------------------------------------------------------------
-def pairing_covers(pairing, day):
-    """Was this pairing in force on `day` (an ISO date string)? The end date still counts."""
+# Pairings are recorded once the file exists, within the school's first weeks on the
+# system. For a day before the file was opened (history entered late), a pairing made in
+# those weeks counts as already in force: it is how the school worked then.
+SETUP_DAYS = timedelta(days=14)
+
+
+def pairing_covers(pairing, day, registered_on=None):
+    """Was this pairing in force on `day` (an ISO date string)? The end date still counts.
+    registered_on: the child's file date (ISO), for history entered late."""
     started = pairing.get("started_on")
     ended = pairing.get("ended_on")
+    if registered_on and day < registered_on:
+        setup_until = iso_day(parse_day(registered_on) + SETUP_DAYS)
+        return (started is None or started <= setup_until) and (ended is None or day <= ended)
     return (started is None or started <= day) and (ended is None or day <= ended)
 
 
-def author_role(pairings, person_id, day):
+def author_role(pairings, person_id, day, registered_on=None):
     """mentor / proxy_parent / other: the author's pairing with the child on that day."""
     roles = {p["kind"] for p in pairings
-             if p.get("person_id") == person_id and pairing_covers(p, day)}
+             if p.get("person_id") == person_id and pairing_covers(p, day, registered_on)}
     for role in ("mentor", "proxy_parent"):
         if role in roles:
             return role

@@ -48,6 +48,7 @@ def grant_award(db, outbox, data):
            "class_id": recipient.get("class_id") if data["recipient_type"] == "child" else None,
            "title": data["title"], "level": data["level"],
            "granted_on": iso_day(data["granted_on"]), "awarded_by": data.get("awarded_by"),
+           "awarding_body": data.get("awarding_body"),
            "activity_id": data.get("activity_id"), "notes": data.get("notes"),
            "recorded_by": data["recorded_by"], "revision": 1, "revoked": False,
            "at": domain.day_start(data["granted_on"]), "created_at": domain.stamp(current)}
@@ -56,7 +57,7 @@ def grant_award(db, outbox, data):
         "child_id": doc["child_id"], "staff_id": doc["staff_id"],
         "school_id": doc["school_id"], "class_id": doc["class_id"], "title": doc["title"],
         "level": doc["level"], "granted_on": doc["granted_on"],
-        "awarded_by": doc["awarded_by"], "activity_id": doc["activity_id"],
+        "awarding_body": doc["awarding_body"], "activity_id": doc["activity_id"],
         "recorded_by": doc["recorded_by"]}, subject=doc["child_id"] or doc["staff_id"],
         version=2)
     return award_view(storage.insert_once(
@@ -93,6 +94,7 @@ def award_view(doc):
     out["level_label"] = domain.AWARD_LEVEL_LABELS[doc["level"]]
     out["recipient_label"] = domain.RECIPIENT_LABELS[doc["recipient_type"]]
     out["revoked"] = bool(doc.get("revoked"))
+    out["awarding_body_label"] = domain.AWARDING_BODY_LABELS.get(doc.get("awarding_body"))
     if out["revoked"]:
         out["revoke_reason_label"] = domain.REVOKE_REASON_LABELS[doc["revoke_reason_code"]]
     return out
@@ -100,12 +102,10 @@ def award_view(doc):
 
 def awards(db, data):
     key = next(k for k in ("child_id", "staff_id", "school_id") if data.get(k))
-    query = {key: data[key]}
-    if not data.get("include_revoked"):
-        query["revoked"] = {"$ne": True}
-    docs = db[storage.AWARDS].find(query, {"_outbox": 0}).sort(
+    docs = db[storage.AWARDS].find({key: data[key]}, {"_outbox": 0}).sort(
         [("at", -1), ("_id", -1)])
-    return [award_view(doc) for doc in docs]
+    return [award_view(doc) for doc in docs
+            if data.get("include_revoked") or not doc.get("revoked")]
 
 
 # -- assessments -----------------------------------------------------------------------------------

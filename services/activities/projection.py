@@ -169,6 +169,7 @@ def check_author(db, problems, by_id):
 
 def authorship(db, child_id, by_id, day, author):
     """by_role, flagged and flag_reasons of a record about the child by by_id on that day."""
-    role = domain.author_role(pairings_of(db, child_id), by_id, iso_day(day))
+    registered_on = (child(db, child_id) or {}).get("registered_on")
+    role = domain.author_role(pairings_of(db, child_id), by_id, iso_day(day), registered_on)
     flags = domain.flags_for(role, author)
     return {"by_role": role, "flagged": bool(flags), "flag_reasons": flags}

@@ -11,7 +11,7 @@ from activities import domain, projection, storage
 from activities.domain import Problems, iso_day
 from carekit import paging
 from carekit.documents import NO_OUTBOX
-from carekit.errors import Conflict
+from carekit.errors import Conflict, NotFound
 
 PROGRAMME_FIELDS = ("title", "station", "work", "weekdays", "starts_at_time", "ends_at_time",
                     "announcers", "effective_from", "ended_on", "notes")
@@ -53,7 +53,7 @@ def _stale_unless(stored, revision, noun):
                        current_revision=stored["revision"])
 
 
-# -- programmes --------------------------------------------------------------------------------------
+# -- programmes -----------------------------------------------------------------------------------
 def set_programme(db, outbox, data):
     current = domain.now()
     projection.known_school(db, data["school_id"])
@@ -99,9 +99,13 @@ def programme_view(doc):
     return out
 
 
-def _programme(db, programme_id):
-    return storage.load(db, storage.RADIO_PROGRAMMES, "找不到该广播栏目",
-                        programme_id=programme_id)
+def _programme(db, programme_id, school_id=None):
+    """The programme; when asked within a school, only that school's (else NotFound)."""
+    doc = storage.load(db, storage.RADIO_PROGRAMMES, "找不到该广播栏目",
+                       programme_id=programme_id)
+    if school_id and doc["school_id"] != school_id:
+        raise NotFound("找不到该广播栏目", programme_id=programme_id)
+    return doc
 
 
 def programmes(db, data):
@@ -114,10 +118,10 @@ def programmes(db, data):
             "next_cursor": found["next_cursor"]}
 
 
-# -- episodes ------------------------------------------------------------------------------------------
+# -- episodes -------------------------------------------------------------------------------------
 def record_episode(db, outbox, data):
     current = domain.now()
-    programme = _programme(db, data["programme_id"])
+    programme = _programme(db, data["programme_id"], data.get("school_id"))
     day = data["aired_on"]
     episode_id = domain.stable_id("re", programme["_id"], iso_day(day))
     stored = db[storage.RADIO_EPISODES].find_one({"_id": episode_id})
@@ -159,7 +163,7 @@ def record_episode(db, outbox, data):
 
 def episodes(db, data):
     """A programme's episodes, in airing order, one page at a time."""
-    programme = _programme(db, data["programme_id"])
+    programme = _programme(db, data["programme_id"], data.get("school_id"))
     docs = db[storage.RADIO_EPISODES].find({"programme_id": programme["_id"]}, NO_OUTBOX)
     found = paging.page([storage.view(d) for d in docs], lambda e: (e["aired_on"], e["id"]),
                         KEY_SHAPE, data.get("cursor"), data["limit"])

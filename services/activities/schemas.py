@@ -4,12 +4,15 @@ Types, ranges and within-one-payload rules live here; rules that need stored sta
 child registered? is the time before the child's file was opened?) live in the commands.
 Every RPC takes one dict; unknown keys are refused so a misspelt field is never ignored.
 """
+import re
 from datetime import date
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from activities import domain
+from carekit import rpc as rpc_fields
 from carekit.contracts import activities as contract
+from carekit.errors import invalid
 
 
 def _problem(field, code, message):
@@ -17,21 +20,58 @@ def _problem(field, code, message):
 
 
 def Id(**kwargs):
+    # carekit.rpc.Id: text only, 1-64 letters, digits, - or _ (no operator, path or NUL)
     kwargs.setdefault("required", True)
-    return fields.String(validate=validate.Length(min=1, max=64), **kwargs)
+    return rpc_fields.Id(**kwargs)
 
 
 def ClientId():
     """An id the caller may choose, so a retried command (phone on a weak signal) is not
     stored twice."""
     return fields.String(load_default=None, validate=validate.Regexp(
-        r"^[A-Za-z0-9_-]{8,64}$", error="bad_format|编号应为 8-64 位字母、数字、下划线或连字符"))
+        r"^[A-Za-z0-9_-]{8,64}\Z", error="bad_format|编号应为 8-64 位字母、数字、下划线或连字符"))
 
 
-def Text(max_length, **kwargs):
+def Text(max_length, min_length=0, **kwargs):
     # No load_default: in a schema of changes, a text not sent must stay "not sent".
+    # carekit.rpc.Text: no control characters (newlines only in longer, note-like texts),
+    # valid UTF-8, blanks around removed.
     kwargs.setdefault("allow_none", True)
-    return fields.String(validate=validate.Length(max=max_length), **kwargs)
+    return rpc_fields.Text(max_length=max_length, min_length=min_length,
+                           multiline=max_length > 200, **kwargs)
+
+
+class Whole(fields.Integer):
+    """An integer: not a boolean, not 3.5; digits as text too (a query string's)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not (
+                isinstance(value, int) or
+                isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,9}", value)):
+            raise invalid("not_integer", "应为整数")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class Number(fields.Float):
+    """A number (not a boolean); as text too (a query string's)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not (
+                isinstance(value, (int, float)) or
+                isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,9}(\.[0-9]{1,6})?", value)):
+            raise invalid("not_number", "应为数字")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class Money(fields.Decimal):
+    """An amount of yuan: a number or its text ("45.50"), not a boolean."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not (
+                isinstance(value, (int, float)) or
+                isinstance(value, str) and re.fullmatch(r"[0-9]{1,9}(\.[0-9]{1,2})?", value)):
+            raise invalid("not_number", "应为金额，如 45.50")
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 # Dates and times the programme can have: year 0001 or 9999 is a typing slip, and beyond
@@ -41,7 +81,7 @@ _DAY_RANGE = "out_of_range|日期应在 {} 到 {} 之间".format(EARLIEST, LATES
 
 
 def Day(**kwargs):
-    return fields.Date(validate=validate.Range(min=EARLIEST, max=LATEST, error=_DAY_RANGE),
+    return _Day(validate=validate.Range(min=EARLIEST, max=LATEST, error=_DAY_RANGE),
                        **kwargs)
 
 
@@ -50,10 +90,24 @@ def _moment_in_range(value):
         raise ValidationError(_DAY_RANGE)
 
 
+class _Moment(fields.AwareDateTime):
+    # the parser forgives trailing junk (a NUL): only ISO 8601 characters get that far
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str) or not re.fullmatch(r"[0-9T:+\-.Z ]{10,40}", value):
+            raise invalid("not_datetime", "时间格式不对，应为 ISO 8601")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class _Day(fields.Date):
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+            raise invalid("not_date", "日期格式不对，应为 YYYY-MM-DD")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 def Moment(**kwargs):
     # A time without offset is Beijing time: that is what a teacher's phone means.
-    return fields.AwareDateTime(default_timezone=domain.CHINA_TZ, validate=_moment_in_range,
-                                **kwargs)
+    return _Moment(default_timezone=domain.CHINA_TZ, validate=_moment_in_range, **kwargs)
 
 
 def OneOf(choices, **kwargs):
@@ -61,7 +115,7 @@ def OneOf(choices, **kwargs):
 
 
 def Revision():
-    return fields.Integer(required=True, validate=validate.Range(min=1))
+    return Whole(required=True, validate=validate.Range(min=1))
 
 
 def Changes(schema_cls):
@@ -73,9 +127,9 @@ def Changes(schema_cls):
 # -- care records ------------------------------------------------------------------------------
 class AidSchema(Schema):
     form = OneOf(contract.AID_FORMS, required=True)
-    amount = fields.Decimal(places=2, load_default=None, allow_none=True,
+    amount = Money(places=2, load_default=None, allow_none=True,
                             validate=validate.Range(min=0, max=1000000))  # yuan
-    quantity = fields.Integer(load_default=None, allow_none=True,
+    quantity = Whole(load_default=None, allow_none=True,
                               validate=validate.Range(min=0, max=100000))
     items = Text(200)                      # goods, e.g. 书包、文具
     donor_type = OneOf(contract.DONOR_TYPES, required=True)
@@ -90,9 +144,8 @@ class AidSchema(Schema):
 
 
 class FollowUpSchema(Schema):
-    action_id = fields.String(load_default=None, allow_none=True,
-                              validate=validate.Length(min=1, max=64))
-    action = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    action_id = Id(required=False, load_default=None, allow_none=True)
+    action = Text(200, min_length=1, required=True, allow_none=False)
     owner_id = Id()
     due_on = Day(required=True)
     done = fields.Boolean(load_default=False)
@@ -103,11 +156,11 @@ class CareFields(Schema):
     kind = OneOf(contract.CARE_KINDS, required=True)
     by_id = Id()
     occurred_at = Moment(required=True)
-    duration_minutes = fields.Integer(load_default=None, allow_none=True,
+    duration_minutes = Whole(load_default=None, allow_none=True,
                                       validate=validate.Range(min=0, max=1440))
     place = Text(100)
     notes = Text(2000)
-    wellbeing = fields.Integer(load_default=None, allow_none=True,
+    wellbeing = Whole(load_default=None, allow_none=True,
                                validate=validate.Range(min=1, max=5))
     follow_ups = fields.List(fields.Nested(FollowUpSchema), load_default=list,
                              validate=validate.Length(max=10))
@@ -182,14 +235,14 @@ class DeleteDiaryEntrySchema(DeleteSchema):
 # -- group activities --------------------------------------------------------------------------
 class GuestSchema(Schema):
     role = OneOf(contract.GUEST_ROLES, required=True)
-    name = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    name = Text(50, min_length=1, required=True, allow_none=False)
     organisation = Text(100)             # e.g. 县教育局, 县心理健康指导中心
 
 
 class ActivityFields(Schema):
     occasion = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(
-        r"^[a-z][a-z0-9_]{0,39}$", error="bad_format|应为小写英文代码，如 childrens_day"))
-    title = fields.String(required=True, validate=validate.Length(min=1, max=100))
+        r"^[a-z][a-z0-9_]{0,39}\Z", error="bad_format|应为小写英文代码，如 childrens_day"))
+    title = Text(100, min_length=1, required=True, allow_none=False)
     sub_theme = Text(100)
     organiser_id = Id()
     place = Text(100)
@@ -229,7 +282,7 @@ class RescheduleActivitySchema(Schema):
 class CancelActivitySchema(Schema):
     activity_id = Id()
     cancelled_by = Id()
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    reason = Text(500, min_length=1, required=True, allow_none=False)
 
 
 class MarkSchema(Schema):
@@ -241,7 +294,7 @@ class RecordAttendanceSchema(Schema):
     activity_id = Id()
     taken_by = Id()
     held_on = Day(load_default=None, allow_none=True)
-    participant_count = fields.Integer(load_default=None, allow_none=True,
+    participant_count = Whole(load_default=None, allow_none=True,
                                        validate=validate.Range(min=0, max=100000))
     notes = Text(2000)
     attendance = fields.List(fields.Nested(MarkSchema), required=True,
@@ -273,22 +326,22 @@ class CalendarSchema(Schema):
 
 
 class SupplyItemSchema(Schema):
-    item = fields.String(required=True, validate=validate.Length(min=1, max=50))  # 书包、文具盒
-    quantity_per_child = fields.Integer(required=True, validate=validate.Range(min=1, max=100))
+    item = Text(50, min_length=1, required=True, allow_none=False)  # 书包、文具盒
+    quantity_per_child = Whole(required=True, validate=validate.Range(min=1, max=100))
 
 
 class DistributeSuppliesSchema(Schema):
     activity_id = Id()
     items = fields.List(fields.Nested(SupplyItemSchema), required=True,
                         validate=validate.Length(min=1, max=20))
-    value_per_child = fields.Decimal(places=2, load_default=None, allow_none=True,
+    value_per_child = Money(places=2, load_default=None, allow_none=True,
                                      validate=validate.Range(min=0, max=100000))  # yuan
     donor_type = OneOf(contract.DONOR_TYPES, required=True)
     donor_name = Text(100)                 # kept here only, never in an event
     child_ids = fields.List(Id(), load_default=None, allow_none=True,
                             validate=validate.Length(min=1, max=5000))  # default: all present
     distributed_by = Id()
-    revision = fields.Integer(load_default=None, allow_none=True,
+    revision = Whole(load_default=None, allow_none=True,
                               validate=validate.Range(min=1))  # set when correcting
 
     @validates_schema
@@ -310,9 +363,8 @@ class SchoolPeriodPageSchema(Schema):
     school_id = Id()
     date_from = Day(required=True)
     date_to = Day(required=True)
-    cursor = fields.String(load_default=None, allow_none=True,
-                           validate=validate.Length(max=400))
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    cursor = rpc_fields.Cursor()
+    limit = Whole(load_default=50, validate=validate.Range(min=1, max=200))
 
     @validates_schema
     def _range(self, data, **kwargs):
@@ -330,7 +382,7 @@ class AnnouncerSchema(Schema):
 
 def Clock(**kwargs):
     return fields.String(validate=validate.Regexp(
-        r"^([01][0-9]|2[0-3]):[0-5][0-9]$", error="bad_format|时间格式应为 11:40"), **kwargs)
+        r"^([01][0-9]|2[0-3]):[0-5][0-9]\Z", error="bad_format|时间格式应为 11:40"), **kwargs)
 
 
 def Announcers(**kwargs):
@@ -347,10 +399,10 @@ def _unique_announcers(data):
 class SetRadioProgrammeSchema(Schema):
     programme_id = ClientId()
     school_id = Id()
-    title = fields.String(required=True, validate=validate.Length(min=1, max=100))  # 午间书场
+    title = Text(100, min_length=1, required=True, allow_none=False)  # 午间书场
     station = Text(50)                      # 红领巾广播台
     work = Text(100)                        # 《西游记》
-    weekdays = fields.List(fields.Integer(validate=validate.Range(min=1, max=7)),
+    weekdays = fields.List(Whole(validate=validate.Range(min=1, max=7)),
                            required=True, validate=validate.Length(min=1, max=7))
     starts_at_time = Clock(required=True)
     ends_at_time = Clock(required=True)
@@ -359,7 +411,7 @@ class SetRadioProgrammeSchema(Schema):
     ended_on = Day(load_default=None, allow_none=True)
     notes = Text(1000)
     set_by = Id()
-    revision = fields.Integer(load_default=None, allow_none=True,
+    revision = Whole(load_default=None, allow_none=True,
                               validate=validate.Range(min=1))  # set when changing
 
     @validates_schema
@@ -376,14 +428,15 @@ class SetRadioProgrammeSchema(Schema):
 
 
 class RecordRadioEpisodeSchema(Schema):
+    school_id = Id(required=False, load_default=None, allow_none=True)  # scope: must own it
     programme_id = Id()
     aired_on = Day(required=True)
-    episode = fields.Integer(required=True, validate=validate.Range(min=1, max=10000))
+    episode = Whole(required=True, validate=validate.Range(min=1, max=10000))
     reading = Text(200)                     # 第十回 二将军宫门镇鬼 唐太宗地府还魂
     announcers = Announcers(load_default=None, allow_none=True)  # default: the programme's
     notes = Text(1000)
     recorded_by = Id()
-    revision = fields.Integer(load_default=None, allow_none=True,
+    revision = Whole(load_default=None, allow_none=True,
                               validate=validate.Range(min=1))  # set when correcting
 
     @validates_schema
@@ -393,21 +446,20 @@ class RecordRadioEpisodeSchema(Schema):
 
 class SchoolPageSchema(Schema):
     school_id = Id()
-    cursor = fields.String(load_default=None, allow_none=True,
-                           validate=validate.Length(max=400))
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    cursor = rpc_fields.Cursor()
+    limit = Whole(load_default=50, validate=validate.Range(min=1, max=200))
 
 
 class ProgrammePageSchema(Schema):
+    school_id = Id(required=False, load_default=None, allow_none=True)  # scope: must own it
     programme_id = Id()
-    cursor = fields.String(load_default=None, allow_none=True,
-                           validate=validate.Length(max=400))
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    cursor = rpc_fields.Cursor()
+    limit = Whole(load_default=50, validate=validate.Range(min=1, max=200))
 
 
 # -- duty rota ---------------------------------------------------------------------------------
 class SlotSchema(Schema):
-    weekday = fields.Integer(required=True, validate=validate.Range(min=1, max=7))
+    weekday = Whole(required=True, validate=validate.Range(min=1, max=7))
     period = OneOf(tuple(domain.DUTY_PERIODS), required=True)
     staff_ids = fields.List(Id(), required=True, validate=validate.Length(min=1, max=10))
     place = Text(100)
@@ -462,7 +514,7 @@ class RecordDutySessionSchema(Schema):
     place = Text(100)
     notes = Text(2000)
     recorded_by = Id()
-    revision = fields.Integer(load_default=None, allow_none=True,
+    revision = Whole(load_default=None, allow_none=True,
                               validate=validate.Range(min=1))  # set when correcting
 
     @validates_schema
@@ -488,10 +540,11 @@ class GrantAwardSchema(Schema):
     recipient_type = OneOf(contract.RECIPIENT_TYPES, required=True)
     child_id = Id(load_default=None, allow_none=True, required=False)
     staff_id = Id(load_default=None, allow_none=True, required=False)
-    title = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    title = Text(100, min_length=1, required=True, allow_none=False)
     level = OneOf(contract.AWARD_LEVELS, required=True)
     granted_on = Day(required=True)
     awarded_by = Text(100)               # the issuing body, e.g. 莆田市教育局
+    awarding_body = OneOf(contract.AWARDING_BODIES, load_default=None, allow_none=True)
     activity_id = Id(load_default=None, allow_none=True, required=False)  # the competition
     notes = Text(1000)
     recorded_by = Id()
@@ -527,9 +580,9 @@ class AwardsQuerySchema(Schema):
 
 class ScoreSchema(Schema):
     subject = fields.String(required=True, validate=validate.Regexp(
-        r"^[a-z][a-z0-9_]{0,39}$", error="bad_format|科目应为英文代码，如 chinese、maths"))
-    score = fields.Float(required=True, validate=validate.Range(min=0))
-    full_marks = fields.Float(load_default=100.0, validate=validate.Range(min=1, max=1000))
+        r"^[a-z][a-z0-9_]{0,39}\Z", error="bad_format|科目应为英文代码，如 chinese、maths"))
+    score = Number(required=True, validate=validate.Range(min=0))
+    full_marks = Number(load_default=100.0, validate=validate.Range(min=1, max=1000))
 
     @validates_schema
     def _within_full_marks(self, data, **kwargs):
@@ -543,20 +596,20 @@ class DimensionsSchema(Schema):
     independence = OneOf(contract.BEHAVIOUR_RATINGS, load_default=None, allow_none=True)
 
 
-TERM = validate.Regexp(r"^\d{4}-\d{4}-[12]$", error="bad_format|学期格式应为 2025-2026-1")
+TERM = validate.Regexp(r"^\d{4}-\d{4}-[12]\Z", error="bad_format|学期格式应为 2025-2026-1")
 
 
 class RecordAssessmentSchema(Schema):
     child_id = Id()
     term = fields.String(required=True, validate=validate.Regexp(
-        r"^\d{4}-\d{4}-[12]$", error="bad_format|学期格式应为 2025-2026-1"))
+        r"^\d{4}-\d{4}-[12]\Z", error="bad_format|学期格式应为 2025-2026-1"))
     scores = fields.List(fields.Nested(ScoreSchema), load_default=list,
                          validate=validate.Length(max=20))
     behaviour_rating = OneOf(contract.BEHAVIOUR_RATINGS, load_default=None, allow_none=True)
     dimensions = fields.Nested(DimensionsSchema, load_default=None, allow_none=True)
     comment = Text(1000)
     recorded_by = Id()
-    revision = fields.Integer(load_default=None, allow_none=True,
+    revision = Whole(load_default=None, allow_none=True,
                               validate=validate.Range(min=1))  # set when correcting
 
     @validates_schema
@@ -577,9 +630,8 @@ class DimensionProgressSchema(Schema):
     school_id = Id(required=False, load_default=None, allow_none=True)
     class_id = Id(required=False, load_default=None, allow_none=True)
     term = fields.String(required=True, validate=TERM)
-    cursor = fields.String(load_default=None, allow_none=True,
-                           validate=validate.Length(max=400))
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    cursor = rpc_fields.Cursor()
+    limit = Whole(load_default=50, validate=validate.Range(min=1, max=200))
 
     @validates_schema
     def _one_scope(self, data, **kwargs):
@@ -590,9 +642,8 @@ class DimensionProgressSchema(Schema):
 # -- queries -----------------------------------------------------------------------------------
 class TimelineSchema(Schema):
     child_id = Id()
-    cursor = fields.String(load_default=None, allow_none=True,
-                           validate=validate.Length(max=300))
-    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    cursor = rpc_fields.Cursor()
+    limit = Whole(load_default=20, validate=validate.Range(min=1, max=100))
     types = fields.List(OneOf(domain.TIMELINE_TYPES), load_default=None, allow_none=True,
                         validate=validate.Length(min=1))
 
@@ -611,7 +662,6 @@ class LastContactsSchema(Schema):
 
 class FlaggedRecordsSchema(Schema):
     school_id = Id()
-    cursor = fields.String(load_default=None, allow_none=True,
-                           validate=validate.Length(max=300))
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    cursor = rpc_fields.Cursor()
+    limit = Whole(load_default=50, validate=validate.Range(min=1, max=200))
 

@@ -2,17 +2,23 @@
 with attendance and duty rota, aid, honours and assessments; its projection of registry and
 pairing events. Thin: every RPC validates its one argument with marshmallow and hands over
 to a domain module; every handler hands over to `projection`."""
-from nameko.rpc import rpc
 
 from activities import (care, diary, duty, groups, honours, projection, radio, rota,
                         storage, supplies, timeline)
 from activities import schemas as s
 from carekit.contracts import pairing, registry  # noqa: F401  (registers what we consume)
-from carekit.errors import load_or_raise
+from carekit.rpc import load_arguments, rpc
 from carekit.events.handler import subscribe
 from carekit.events.outbox import Outbox
 from carekit.mongo import Database
 from carekit.service import CareService
+
+
+def load(schema_cls, payload):
+    """The RPC's one payload through its schema, then screened (carekit.rpc): no operator,
+    `$`- or dotted key, invalid UTF-8 or runaway nesting reaches the service; errors name
+    the payload's fields."""
+    return load_arguments({"payload": schema_cls}, {"payload": payload})["payload"]
 
 
 class ActivitiesService(CareService):
@@ -23,181 +29,181 @@ class ActivitiesService(CareService):
     # -- care records ----------------------------------------------------------------------
     @rpc
     def log_care_record(self, payload):
-        return care.log(self.db, self.outbox, load_or_raise(s.LogCareRecordSchema(), payload))
+        return care.log(self.db, self.outbox, load(s.LogCareRecordSchema, payload))
 
     @rpc
     def revise_care_record(self, payload):
         return care.revise(self.db, self.outbox,
-                           load_or_raise(s.ReviseCareRecordSchema(), payload))
+                           load(s.ReviseCareRecordSchema, payload))
 
     @rpc
     def delete_care_record(self, payload):
         return care.delete(self.db, self.outbox,
-                           load_or_raise(s.DeleteCareRecordSchema(), payload))
+                           load(s.DeleteCareRecordSchema, payload))
 
     @rpc
     def complete_follow_up(self, payload):
         return care.complete_follow_up(self.db, self.outbox,
-                                       load_or_raise(s.CompleteFollowUpSchema(), payload))
+                                       load(s.CompleteFollowUpSchema, payload))
 
     @rpc
     def get_care_record(self, payload):
-        data = load_or_raise(s.GetByIdSchema(), payload)
+        data = load(s.GetByIdSchema, payload)
         return care.get(self.db, data["id"], data["with_history"])
 
     # -- growth diary ----------------------------------------------------------------------
     @rpc
     def add_diary_entry(self, payload):
-        return diary.add(self.db, self.outbox, load_or_raise(s.AddDiaryEntrySchema(), payload))
+        return diary.add(self.db, self.outbox, load(s.AddDiaryEntrySchema, payload))
 
     @rpc
     def revise_diary_entry(self, payload):
         return diary.revise(self.db, self.outbox,
-                            load_or_raise(s.ReviseDiaryEntrySchema(), payload))
+                            load(s.ReviseDiaryEntrySchema, payload))
 
     @rpc
     def delete_diary_entry(self, payload):
         return diary.delete(self.db, self.outbox,
-                            load_or_raise(s.DeleteDiaryEntrySchema(), payload))
+                            load(s.DeleteDiaryEntrySchema, payload))
 
     @rpc
     def get_diary_entry(self, payload):
-        data = load_or_raise(s.GetByIdSchema(), payload)
+        data = load(s.GetByIdSchema, payload)
         return diary.get(self.db, data["id"], data["with_history"])
 
     # -- group activities and duty rota ------------------------------------------------------
     @rpc
     def schedule_activity(self, payload):
         return groups.schedule(self.db, self.outbox,
-                               load_or_raise(s.ScheduleActivitySchema(), payload))
+                               load(s.ScheduleActivitySchema, payload))
 
     @rpc
     def reschedule_activity(self, payload):
         return groups.reschedule(self.db, self.outbox,
-                                 load_or_raise(s.RescheduleActivitySchema(), payload))
+                                 load(s.RescheduleActivitySchema, payload))
 
     @rpc
     def cancel_activity(self, payload):
         return groups.cancel(self.db, self.outbox,
-                             load_or_raise(s.CancelActivitySchema(), payload))
+                             load(s.CancelActivitySchema, payload))
 
     @rpc
     def record_attendance(self, payload):
         return groups.record_attendance(self.db, self.outbox,
-                                        load_or_raise(s.RecordAttendanceSchema(), payload))
+                                        load(s.RecordAttendanceSchema, payload))
 
     @rpc
     def get_activity(self, payload):
-        data = load_or_raise(s.GetByIdSchema(), payload)
+        data = load(s.GetByIdSchema, payload)
         return groups.get(self.db, data["id"], data["with_history"])
 
     @rpc
     def activity_calendar(self, payload):
-        return groups.calendar(self.db, load_or_raise(s.CalendarSchema(), payload))
+        return groups.calendar(self.db, load(s.CalendarSchema, payload))
 
     @rpc
     def distribute_supplies(self, payload):
         return supplies.distribute(self.db, self.outbox,
-                                   load_or_raise(s.DistributeSuppliesSchema(), payload))
+                                   load(s.DistributeSuppliesSchema, payload))
 
     @rpc
     def get_supplies_distribution(self, payload):
-        return supplies.get(self.db, load_or_raise(s.ActivitySchema(), payload)["activity_id"])
+        return supplies.get(self.db, load(s.ActivitySchema, payload)["activity_id"])
 
     @rpc
     def supplies_distributions(self, payload):
-        return supplies.of_school(self.db, load_or_raise(s.SchoolPeriodPageSchema(), payload))
+        return supplies.of_school(self.db, load(s.SchoolPeriodPageSchema, payload))
 
     @rpc
     def set_duty_rota(self, payload):
         return rota.set_rota(self.db, self.outbox,
-                             load_or_raise(s.SetDutyRotaSchema(), payload))
+                             load(s.SetDutyRotaSchema, payload))
 
     @rpc
     def get_duty_rota(self, payload):
-        data = load_or_raise(s.OnDutySchema(), payload)
+        data = load(s.OnDutySchema, payload)
         return rota.get_rota(self.db, data["school_id"], data["date"])
 
     @rpc
     def on_duty(self, payload):
-        data = load_or_raise(s.OnDutySchema(), payload)
+        data = load(s.OnDutySchema, payload)
         return rota.on_duty(self.db, data["school_id"], data["date"])
 
     @rpc
     def swap_duty(self, payload):
-        return duty.swap(self.db, self.outbox, load_or_raise(s.SwapDutySchema(), payload))
+        return duty.swap(self.db, self.outbox, load(s.SwapDutySchema, payload))
 
     @rpc
     def record_duty_session(self, payload):
         return duty.record_session(self.db, self.outbox,
-                                   load_or_raise(s.RecordDutySessionSchema(), payload))
+                                   load(s.RecordDutySessionSchema, payload))
 
     @rpc
     def duty_sessions(self, payload):
-        return duty.sessions(self.db, load_or_raise(s.DutySessionsSchema(), payload))
+        return duty.sessions(self.db, load(s.DutySessionsSchema, payload))
 
     # -- school radio ----------------------------------------------------------------------------
     @rpc
     def set_radio_programme(self, payload):
         return radio.set_programme(self.db, self.outbox,
-                                   load_or_raise(s.SetRadioProgrammeSchema(), payload))
+                                   load(s.SetRadioProgrammeSchema, payload))
 
     @rpc
     def record_radio_episode(self, payload):
         return radio.record_episode(self.db, self.outbox,
-                                    load_or_raise(s.RecordRadioEpisodeSchema(), payload))
+                                    load(s.RecordRadioEpisodeSchema, payload))
 
     @rpc
     def radio_programmes(self, payload):
-        return radio.programmes(self.db, load_or_raise(s.SchoolPageSchema(), payload))
+        return radio.programmes(self.db, load(s.SchoolPageSchema, payload))
 
     @rpc
     def radio_episodes(self, payload):
-        return radio.episodes(self.db, load_or_raise(s.ProgrammePageSchema(), payload))
+        return radio.episodes(self.db, load(s.ProgrammePageSchema, payload))
 
     # -- honours and outcomes -----------------------------------------------------------------
     @rpc
     def grant_award(self, payload):
         return honours.grant_award(self.db, self.outbox,
-                                   load_or_raise(s.GrantAwardSchema(), payload))
+                                   load(s.GrantAwardSchema, payload))
 
     @rpc
     def revoke_award(self, payload):
         return honours.revoke_award(self.db, self.outbox,
-                                    load_or_raise(s.RevokeAwardSchema(), payload))
+                                    load(s.RevokeAwardSchema, payload))
 
     @rpc
     def list_awards(self, payload):
-        return honours.awards(self.db, load_or_raise(s.AwardsQuerySchema(), payload))
+        return honours.awards(self.db, load(s.AwardsQuerySchema, payload))
 
     @rpc
     def record_assessment(self, payload):
         return honours.record_assessment(self.db, self.outbox,
-                                         load_or_raise(s.RecordAssessmentSchema(), payload))
+                                         load(s.RecordAssessmentSchema, payload))
 
     @rpc
     def assessments_of(self, payload):
-        data = load_or_raise(s.ChildSchema(), payload)
+        data = load(s.ChildSchema, payload)
         return honours.assessments_of(self.db, data["child_id"])
 
     @rpc
     def dimension_progress(self, payload):
         return honours.dimension_progress(self.db,
-                                          load_or_raise(s.DimensionProgressSchema(), payload))
+                                          load(s.DimensionProgressSchema, payload))
 
     # -- queries -----------------------------------------------------------------------------
     @rpc
     def timeline(self, payload):
-        return timeline.timeline(self.db, load_or_raise(s.TimelineSchema(), payload))
+        return timeline.timeline(self.db, load(s.TimelineSchema, payload))
 
     @rpc
     def last_contacts(self, payload):
-        return timeline.last_contacts(self.db, load_or_raise(s.LastContactsSchema(), payload))
+        return timeline.last_contacts(self.db, load(s.LastContactsSchema, payload))
 
     @rpc
     def flagged_records(self, payload):
         return timeline.flagged_records(self.db,
-                                        load_or_raise(s.FlaggedRecordsSchema(), payload))
+                                        load(s.FlaggedRecordsSchema, payload))
 
     # -- projection: registry ---------------------------------------------------------------
     @subscribe("registry", "ChildRegistered")

@@ -18,8 +18,8 @@ SOURCES = {
                  lambda child_id: {"$or": [{"present_child_ids": child_id},
                                            {"celebrated_child_ids": child_id}],
                                    "status": "held"}),
-    "award": (storage.AWARDS, lambda child_id: {"child_id": child_id,
-                                                "revoked": {"$ne": True}}),
+    # a revoked award stays, marked revoked: the timeline tells what happened
+    "award": (storage.AWARDS, lambda child_id: {"child_id": child_id}),
 }
 OMIT = {"_outbox": 0, "history": 0}
 

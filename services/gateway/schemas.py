@@ -247,6 +247,22 @@ class DateQuery(Schema):
     date = fields.Date(load_default=None)
 
 
+SwapBody = without(acts.SwapDutySchema, "school_id", "by", name="SwapBody")
+DutySessionBody = without(acts.RecordDutySessionSchema, "school_id", "recorded_by",
+                          name="DutySessionBody")
+PeriodPage = without(acts.SchoolPeriodPageSchema, "school_id", name="PeriodPage")
+SchoolPage = without(acts.SchoolPageSchema, "school_id", name="SchoolPage")
+RadioProgrammeBody = without(acts.SetRadioProgrammeSchema, "school_id", "set_by",
+                             name="RadioProgrammeBody")
+RadioEpisodeBody = without(acts.RecordRadioEpisodeSchema, "school_id", "recorded_by",
+                           name="RadioEpisodeBody")
+RadioEpisodesQuery = without(acts.ProgrammePageSchema, "school_id", name="RadioEpisodesQuery")
+DistributeBody = without(acts.DistributeSuppliesSchema, "activity_id", "distributed_by",
+                         name="DistributeBody")
+DimensionQuery = without(acts.DimensionProgressSchema, "school_id", "class_id",
+                         name="DimensionQuery", drop_hooks=("_one_scope",))
+
+
 # -- honours and assessments -----------------------------------------------------------------
 AwardBody = without(acts.GrantAwardSchema, "recipient_type", "child_id", "staff_id",
                     "recorded_by", name="AwardBody", drop_hooks=("_one_recipient",))

@@ -249,7 +249,9 @@ def activities(db, scope, period):
         entry["held"] += 1
         entry["left_behind_present"] += a.get("left_behind_present") or 0
     held.sort(key=lambda a: (a["held_on"], a["_id"]))
-    return {"held": len(held), "left_behind_attendance":
+    radio = db[st.RADIO].count_documents(dict(_activity_filter(scope),
+                                              **_period(period, "aired_on")))
+    return {"held": len(held), "radio_episodes": radio, "left_behind_attendance":
             sum(a.get("left_behind_present") or 0 for a in held),
             "by_kind": by_kind,
             "examples": [{"title": a.get("title"), "kind": a["kind"], "held_on": a["held_on"],
@@ -261,10 +263,14 @@ def activities(db, scope, period):
 def duty(db, scope, period):
     sessions = list(db[st.DUTY_SESSIONS].find(
         dict(_activity_filter(scope), **_period(period, "held_on")),
-        {"staff_id": 1, "left_behind_present": 1}))
+        {"staff_ids": 1, "left_behind_present": 1}))
+    rotas = list(db[st.DUTY_ROTAS].find({"school_id": {"$in": _schools(scope)}},
+                                        {"staff_ids": 1}))
     return {"sessions": len(sessions),
-            "staff_on_duty": len({s.get("staff_id") for s in sessions if s.get("staff_id")}),
-            "left_behind_attendance": sum(s.get("left_behind_present") or 0 for s in sessions)}
+            "staff_on_duty": len({s for d in sessions for s in d.get("staff_ids") or ()}),
+            "left_behind_attendance": sum(s.get("left_behind_present") or 0 for s in sessions),
+            "schools_with_rota": len(rotas),
+            "staff_on_rota": len({s for r in rotas for s in r.get("staff_ids") or ()})}
 
 
 def aid(db, scope, period):
@@ -286,6 +292,8 @@ def aid(db, scope, period):
         "donors": sorted({a["donor_name"] for a in given if a.get("donor_name")}),
         "supplies_distributions": len(supplies),
         "supplies_children": sum(s.get("child_count") or 0 for s in supplies),
+        "supplies_left_behind": sum(s.get("left_behind_count") or 0 for s in supplies),
+        "supplies_items": sum(s.get("items") or 0 for s in supplies),
         "supplies_value_yuan": yuan(sum(s.get("value_fen") or 0 for s in supplies)),
     }
 
@@ -330,8 +338,8 @@ def assessment(db, scope, term):
                 continue
             entry = dimensions.setdefault(name, {"compared": 0, "improved": 0, "declined": 0})
             entry["compared"] += 1
-            entry["improved"] += value > old
-            entry["declined"] += value < old
+            entry["improved"] += BEHAVIOUR_RANK[value] > BEHAVIOUR_RANK[old]
+            entry["declined"] += BEHAVIOUR_RANK[value] < BEHAVIOUR_RANK[old]
     return {"term": term, "previous_term": before,
             "assessed": sum(1 for v in found.values() if term in v),
             "compared": len(graded),

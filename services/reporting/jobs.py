@@ -15,7 +15,7 @@ from carekit.errors import NotFound
 from carekit.logs import get_logger
 from reporting import figures as fig
 from reporting import storage as st
-from reporting import tables, workbook
+from reporting import summary, tables, workbook
 from reporting.dashboard import scope_and_period
 from reporting.scopes import check_reach, resolve
 
@@ -121,8 +121,7 @@ def run(db, outbox, job):
                   if scope.type == "county" else {"class": tables.breakdown(db, scope, period)})
         files["xlsx"] = workbook.build(figures, levels)
     else:
-        from reporting import summary   # matplotlib, weasyprint: loaded when first needed
-        files.update(summary.render(db, scope, period, figures,
+        files.update(summary.render_all(db, scope, period, figures,
                                     lambda p, s: progress(db, job, p, s)))
     base = "{}{}{}".format(scope.name, period["term"] or "{}至{}".format(
         period["from"], period["to"]), KIND_NAMES[job["kind"]])

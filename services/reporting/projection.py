@@ -259,30 +259,43 @@ def assessment(db, data):
         "class_id": data.get("class_id"), "term": data["term"],
         "average_percent": data.get("average_percent"),
         "behaviour_rating": data.get("behaviour_rating"),
-        "dimensions": dict(data.get("dimensions") or {})}, "revision")
+        # v2: manners / self_care / independence, each a rating or None
+        "dimensions": {k: v for k, v in (data.get("dimensions") or {}).items() if v}},
+        "revision")
 
 
 def duty_rota(db, data):
-    upsert_if_newer(db[st.DUTY_ROTAS], data["rota_id"], data.get("revision") or 1, {
-        "school_id": data["school_id"], "term": data.get("term"),
-        "staff_ids": list(data.get("staff_ids") or [])}, "revision")
+    """A school's rota (one per school; the newest revision is in force from its date)."""
+    staff = sorted({sid for slot in data["slots"] for sid in slot["staff_ids"]})
+    upsert_if_newer(db[st.DUTY_ROTAS], data["school_id"], data["revision"], {
+        "school_id": data["school_id"], "effective_from": _day(data["effective_from"]),
+        "staff_ids": staff}, "revision")
 
 
 def duty_session(db, data):
-    upsert_if_newer(db[st.DUTY_SESSIONS], data["session_id"], data.get("revision") or 1, {
+    upsert_if_newer(db[st.DUTY_SESSIONS], data["session_id"], data["revision"], {
         "school_id": data["school_id"], "held_on": _day(data["held_on"]),
-        "staff_id": data.get("staff_id"), "kind": data.get("kind"),
-        "left_behind_present": data.get("left_behind_present") or 0}, "revision")
+        "period": data["period"], "staff_ids": list(data["staff_ids"]),
+        "present": data["present"], "left_behind_present": data["left_behind_present"]},
+        "revision")
 
 
 def supplies(db, data):
-    upsert_if_newer(db[st.SUPPLIES], data["distribution_id"], data.get("revision") or 1, {
-        "school_id": data["school_id"], "distributed_on": _day(data["distributed_on"]),
-        "child_count": data.get("child_count") or len(data.get("child_ids") or []),
-        "items": data.get("items") or data.get("quantity") or 0,
-        "value_fen": data.get("value_fen") or data.get("amount_fen") or 0,
-        "donor_type": data.get("donor_type"), "donor_name": data.get("donor_name")},
+    """Supplies handed to the children present at an activity (never an AidDistributed)."""
+    per_child = data.get("value_fen_per_child")
+    upsert_if_newer(db[st.SUPPLIES], data["distribution_id"], data["revision"], {
+        "school_id": data["school_id"], "distributed_on": _day(data["held_on"]),
+        "activity_id": data["activity_id"], "child_count": data["child_count"],
+        "left_behind_count": data["left_behind_count"],
+        "items": data["units_per_child"] * data["child_count"],
+        "value_fen": (per_child or 0) * data["child_count"], "donor_type": data["donor_type"]},
         "revision")
+
+
+def radio_episode(db, data):
+    upsert_if_newer(db[st.RADIO], data["episode_id"], data["revision"], {
+        "school_id": data["school_id"], "programme_id": data["programme_id"],
+        "aired_on": _day(data["aired_on"])}, "revision")
 
 
 # -- notifications ---------------------------------------------------------------------------------
@@ -347,7 +360,7 @@ FEEDS = {
     "AwardGranted": award_granted, "AwardRevoked": award_revoked,
     "AssessmentRecorded": assessment,
     "DutyRotaSet": duty_rota, "DutySessionHeld": duty_session,
-    "SuppliesDistributed": supplies,
+    "SuppliesDistributed": supplies, "RadioEpisodeAired": radio_episode,
     "NotificationSent": lambda db, d: reminder(db, d, sent=True),
     "NotificationFailed": lambda db, d: reminder(db, d, sent=False),
 }

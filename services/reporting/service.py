@@ -26,6 +26,7 @@ CHILDREN = (st.CHILDREN, st.CHILD_MOVES)
 PAIRING = (st.PAIRINGS, st.POLICIES, st.PRIORITY)
 CARE = (st.CARE_RECORDS, st.AID)
 GROUPS = (st.DIARY, st.ACTIVITIES, st.AWARDS, st.ASSESSMENTS)
+DUTY = (st.DUTY_ROTAS, st.DUTY_SESSIONS, st.SUPPLIES, st.RADIO)
 
 
 def _load(schema, payload):
@@ -258,8 +259,28 @@ class ReportingService(CareService):
     def on_award_granted(self, event):
         self._feed(event)
 
+    @subscribe("activities", "AwardRevoked", owns=GROUPS)
+    def on_award_revoked(self, event):
+        self._feed(event)
+
     @subscribe("activities", "AssessmentRecorded", owns=GROUPS)
     def on_assessment_recorded(self, event):
+        self._feed(event)
+
+    @subscribe("activities", "DutyRotaSet", owns=DUTY)
+    def on_duty_rota_set(self, event):
+        self._feed(event)
+
+    @subscribe("activities", "DutySessionHeld", owns=DUTY)
+    def on_duty_session_held(self, event):
+        self._feed(event)
+
+    @subscribe("activities", "SuppliesDistributed", owns=DUTY)
+    def on_supplies_distributed(self, event):
+        self._feed(event)
+
+    @subscribe("activities", "RadioEpisodeAired", owns=DUTY)
+    def on_radio_episode_aired(self, event):
         self._feed(event)
 
     # -- notifications --------------------------------------------------------------------------------------

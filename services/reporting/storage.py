@@ -30,9 +30,10 @@ CARE_RECORDS = "care_records"
 AID = "aid"
 DIARY = "diary"
 ACTIVITIES = "activities"
-DUTY_SESSIONS = "duty_sessions"      # activities' DutySessionHeld (when published)
-DUTY_ROTAS = "duty_rotas"            # activities' DutyRotaSet (when published)
-SUPPLIES = "supplies"                # activities' SuppliesDistributed (when published)
+DUTY_SESSIONS = "duty_sessions"      # activities' DutySessionHeld
+DUTY_ROTAS = "duty_rotas"            # activities' DutyRotaSet
+SUPPLIES = "supplies"                # activities' SuppliesDistributed
+RADIO = "radio_episodes"             # activities' RadioEpisodeAired (红领巾广播台)
 AWARDS = "awards"
 ASSESSMENTS = "assessments"
 REMINDERS = "reminders"
@@ -59,6 +60,7 @@ INDEXES = {
     ACTIVITIES: [index("school_id", "held_on")],
     DUTY_SESSIONS: [index("school_id", "held_on")],
     SUPPLIES: [index("school_id", "distributed_on")],
+    RADIO: [index("school_id", "aired_on")],
     AWARDS: [index("school_id", "granted_on")],
     ASSESSMENTS: [index("school_id", "term")],
     REMINDERS: [index("school_id", "on"), index("county_id", "on")],

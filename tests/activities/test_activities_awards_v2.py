@@ -21,14 +21,16 @@ def test_award_granted_v2_and_revoked(world, school):
     contest = competition(world, school, present=[c[0]])
     award = world.call("grant_award", {
         "recipient_type": "child", "child_id": c[0], "title": "劳动小能手", "level": "school",
-        "granted_on": days_ago(1), "awarded_by": "学校大队部", "activity_id": contest["id"],
+        "granted_on": days_ago(1), "awarded_by": "学校大队部", "awarding_body": "young_pioneers",
+        "activity_id": contest["id"],
         "recorded_by": school.teacher_ids[0]})
     assert award["activity_id"] == contest["id"] and award["revoked"] is False
     granted = published(world, "AwardGranted", award_id=award["id"])[0]
     assert granted["dataschema"].endswith(":v2")
-    assert (granted["data"]["awarded_by"], granted["data"]["class_id"],
+    assert (granted["data"]["awarding_body"], granted["data"]["class_id"],
             granted["data"]["activity_id"], granted["data"]["revision"]) == (
-        "学校大队部", school.class_ids[0], contest["id"], 1)
+        "young_pioneers", school.class_ids[0], contest["id"], 1)
+    assert "大队部" not in str(granted) and award["awarding_body_label"] == "少先队"
     revoked = world.call("revoke_award", {"award_id": award["id"],
                                           "revoked_by": school.teacher_ids[0],
                                           "reason_code": "entered_in_error",
@@ -43,7 +45,8 @@ def test_award_granted_v2_and_revoked(world, school):
     assert world.call("list_awards", {"child_id": c[0]}) == []
     assert [a["id"] for a in world.call("list_awards", {
         "child_id": c[0], "include_revoked": True})] == [award["id"]]
-    assert world.call("timeline", {"child_id": c[0], "types": ["award"]})["items"] == []
+    shown = world.call("timeline", {"child_id": c[0], "types": ["award"]})["items"]
+    assert [(i["id"], i["item"]["revoked"]) for i in shown] == [(award["id"], True)]
     assert world.error("revoke_award", {"award_id": award["id"], "revoked_by": "x",
                                         "reason_code": "bored"})["errors"][0]["field"] == \
         "reason_code"

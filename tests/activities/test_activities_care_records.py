@@ -3,7 +3,7 @@ validation, aid, edits with history, soft delete, follow-ups, retried commands."
 import json
 
 from carekit.testing.plugin import wait_for
-from tests.activities.support import days_ago, hours_ago
+from tests.activities.support import days_ago, hours_ago, published
 
 SECRET_NOTE = "奶奶说孩子最近晚上常哭，想妈妈"
 
@@ -59,7 +59,7 @@ def test_bad_input_names_each_field_and_stores_nothing(world, school):
         ({"kind": "chat"}, "kind", "not_allowed"),
         ({"occurred_at": "yesterday"}, "occurred_at", "not_datetime"),
         ({"occurred_at": hours_ago(-3)}, "occurred_at", "in_future"),
-        ({"occurred_at": days_ago(101) + "T10:00:00+08:00"}, "occurred_at",
+        ({"occurred_at": days_ago(400) + "T10:00:00+08:00"}, "occurred_at",
          "before_registration"),
         ({"wellbeing": 9}, "wellbeing", "out_of_range"),
         ({"duration_minutes": -5}, "duration_minutes", "out_of_range"),
@@ -85,7 +85,7 @@ def test_bad_input_names_each_field_and_stores_nothing(world, school):
     several = world.error("log_care_record", {"kind": "chat", "wellbeing": 0})
     assert {e["field"] for e in several["errors"]} >= {"child_id", "by_id", "occurred_at",
                                                         "kind", "wellbeing"}
-    assert world.error("log_care_record", "not a dict")["errors"][0]["code"] == "invalid_type"
+    assert world.error("log_care_record", "not a dict")["errors"][0]["code"] == "not_object"
     assert school_state(world, school) == before == (0, 0)
 
 
@@ -182,6 +182,19 @@ def test_follow_up_actions_have_owner_and_due_date_and_can_be_completed(world, s
                               if e["data"]["record_id"] == record["id"]], message="revised")[0]
     assert [f["done"] for f in event["data"]["follow_ups"]] == [False, True]
     assert "下周再家访一次" not in json.dumps(event, ensure_ascii=False)
+    # v2: how many are open and when the next is due, for reminders without the notes
+    assert record["open_follow_ups"] == 2 and record["next_follow_up_due_on"] == days_ago(-3)
+    logged = published(world, "VisitLogged", record_id=record["id"])[0]
+    assert logged["dataschema"].endswith(":v2")
+    assert (logged["data"]["open_follow_ups"], logged["data"]["next_follow_up_due_on"]) == (
+        2, days_ago(-3))
+    revised = published(world, "VisitRevised", record_id=record["id"])[0]
+    assert (revised["data"]["open_follow_ups"], revised["data"]["next_follow_up_due_on"]) == (
+        1, days_ago(-7))
+    last = world.call("complete_follow_up", {"record_id": record["id"],
+                                             "action_id": first["action_id"],
+                                             "done_by": school.teacher_ids[0]})
+    assert (last["open_follow_ups"], last["next_follow_up_due_on"]) == (0, None)
 
 
 def test_a_retried_command_with_the_same_client_id_is_stored_once(world, school):

@@ -3,7 +3,7 @@ history, soft delete; events carry topics, never the text."""
 import json
 
 from carekit.testing.plugin import wait_for
-from tests.activities.support import days_ago
+from tests.activities.support import days_ago, published
 
 STUDY = "数学作业能按时完成了，口算还要多练"
 MOOD = "周末和妈妈视频后很开心"
@@ -37,7 +37,7 @@ def test_an_entry_by_someone_else_is_flagged(world, school):
 def test_bad_entries_are_refused_and_nothing_is_stored(world, school):
     cases = [({"study": " ", "mood": None}, "study", "empty_entry"),
              ({"entry_date": days_ago(-2)}, "entry_date", "in_future"),
-             ({"entry_date": days_ago(150)}, "entry_date", "before_registration"),
+             ({"entry_date": days_ago(400)}, "entry_date", "before_registration"),
              ({"entry_date": "2025/03/01"}, "entry_date", "not_date"),
              ({"health": "x" * 2001}, "health", "too_long"),
              ({"child_id": "nobody"}, "child_id", "unknown_child")]
@@ -70,5 +70,7 @@ def test_an_edit_keeps_history_and_deletion_is_soft(world, school):
     assert world.call("get_diary_entry", {"id": added["id"]})["delete_reason_code"] == \
         "wrong_child"
     assert world.call("timeline", {"child_id": school.child_ids[0]})["items"] == []
-    wait_for(lambda: [e for e in world.events_named("DiaryEntryDeleted")
-                      if e["data"]["entry_id"] == added["id"]], message="deleted event")
+    event = published(world, "DiaryEntryDeleted", entry_id=added["id"])[0]
+    assert event["dataschema"].endswith(":v2")  # v2: the entry's date and the revision
+    assert event["data"]["entry_date"] == added["entry_date"]
+    assert event["data"]["revision"] == deleted["revision"] == 3

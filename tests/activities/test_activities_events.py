@@ -105,3 +105,62 @@ def test_every_published_event_fits_its_contract_and_carries_no_personal_text(wo
         assert event.source == "/care-network/activities"
         assert not keys_of(envelope["data"]) & FORBIDDEN_KEYS, (event.name, envelope["data"])
         assert secret not in json.dumps(envelope, ensure_ascii=False), event.name
+
+
+def test_the_events_of_issue_10_fit_their_contracts_and_carry_no_personal_text(world, school):
+    from tests.activities.support import monday_before
+    t, c = school.teacher_ids, school.child_ids
+    secret = "秘密备注"
+    monday = monday_before(14)
+    world.call("set_duty_rota", {"school_id": school.school_id, "set_by": t[0],
+                                 "effective_from": monday.isoformat(), "slots": [
+                                     {"weekday": 1, "period": "noon", "staff_ids": [t[0]],
+                                      "place": secret}]})
+    world.call("swap_duty", {"school_id": school.school_id, "duty_date": monday.isoformat(),
+                             "period": "noon", "staff_id": t[0], "substitute_id": t[1],
+                             "reason": secret, "by": t[0]})
+    world.call("record_duty_session", {"school_id": school.school_id,
+                                       "held_on": monday.isoformat(), "period": "noon",
+                                       "staff_ids": [t[1]], "child_ids": c[:2], "notes": secret,
+                                       "place": secret, "recorded_by": t[1]})
+    show = world.call("set_radio_programme", {
+        "programme_id": "radio-" + school.school_id[-10:], "school_id": school.school_id,
+        "title": "午间书场", "station": secret, "work": secret, "notes": secret,
+        "weekdays": [1], "starts_at_time": "11:40", "ends_at_time": "12:00",
+        "announcers": [{"type": "child", "id": c[0]}], "effective_from": monday.isoformat(),
+        "set_by": t[0]})
+    world.call("record_radio_episode", {"programme_id": show["id"],
+                                        "aired_on": monday.isoformat(), "episode": 1,
+                                        "reading": secret, "notes": secret,
+                                        "recorded_by": t[0]})
+    forum = world.call("schedule_activity", {
+        "school_id": school.school_id, "kind": "staff_seminar", "title": "经验交流会",
+        "organiser_id": t[0], "starts_at": hours_ago(2), "scheduled_by": t[0],
+        "guests": [{"role": "expert", "name": secret, "organisation": secret}]})
+    world.call("record_attendance", {"activity_id": forum["id"], "taken_by": t[0],
+                                     "attendance": [{"child_id": c[0], "status": "present"}]})
+    world.call("distribute_supplies", {"activity_id": forum["id"], "donor_type": "individual",
+                                       "donor_name": secret, "distributed_by": t[0],
+                                       "items": [{"item": secret, "quantity_per_child": 1}]})
+    award = world.call("grant_award", {"recipient_type": "child", "child_id": c[0],
+                                       "title": "自强少年", "level": "city",
+                                       "granted_on": days_ago(1), "awarded_by": secret,
+                                       "awarding_body": "education_bureau",
+                                       "recorded_by": t[0]})
+    world.call("revoke_award", {"award_id": award["id"], "revoked_by": t[0],
+                                "reason_code": "other", "reason": secret})
+    world.call("record_assessment", {"child_id": c[0], "term": "2025-2026-1",
+                                     "dimensions": {"manners": "good"}, "comment": secret,
+                                     "recorded_by": t[0]})
+    names = {"DutyRotaSet", "DutySwapped", "DutySessionHeld", "RadioProgrammeSet",
+             "RadioEpisodeAired", "ActivityScheduled", "ActivityHeld", "SuppliesDistributed",
+             "AwardGranted", "AwardRevoked", "AssessmentRecorded"}
+    envelopes = wait_for(lambda: (lambda found: found if {e["type"].split(".")[-2]
+                                                          for e in found} >= names else None)(
+        [doc["envelope"] for doc in world.db.event_log.find({"status": "sent"})
+         if doc["envelope"]["data"].get("school_id") == school.school_id]),
+        message="every kind of event sent")
+    for envelope in envelopes:
+        event = parse(encode(envelope))
+        assert not keys_of(envelope["data"]) & FORBIDDEN_KEYS, (event.name, envelope["data"])
+        assert secret not in json.dumps(envelope, ensure_ascii=False), event.name

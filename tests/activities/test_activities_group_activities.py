@@ -35,7 +35,7 @@ def test_scheduling_checks_what_the_activity_needs(world, school):
              ({"organiser_id": other.teacher_ids[0]}, "organiser_id", "unknown_person"),
              ({"class_ids": [other.class_ids[0]]}, "class_ids.0", "unknown_class"),
              ({"kind": "party"}, "kind", "not_allowed"),
-             ({"title": ""}, "title", "bad_length"),
+             ({"title": ""}, "title", "too_short"),
              ({"school_id": "no-school"}, "school_id", "unknown_school")]
     for change, field, code in cases:
         error = world.error("schedule_activity", meeting(school, **change))

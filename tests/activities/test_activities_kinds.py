@@ -75,7 +75,7 @@ def test_forum_and_seminar_are_different_kinds_and_guests_go_on_a_seminar(world,
         ("guests", "not_allowed")]
     assert codes(world.error("schedule_activity", activity(
         school, kind="staff_seminar", guests=[{"role": "mayor", "name": ""}]))) == [
-        ("guests.0.name", "bad_length"), ("guests.0.role", "not_allowed")]
+        ("guests.0.name", "too_short"), ("guests.0.role", "not_allowed")]
     assert codes(world.error("schedule_activity", activity(
         school, kind="staff_seminar", occasion="party"))) == [("occasion", "not_allowed")]
     retired = world.error("schedule_activity", activity(school, kind="seminar"))

@@ -102,3 +102,8 @@ def test_bad_programmes_and_episodes_are_refused(world, school):
         announcers=[{"type": "staff", "id": school.teacher_ids[2]}]))) == [
         ("announcers.0.id", "staff_inactive")]
     assert codes(world.error("radio_episodes", {"programme_id": "rp_nothing"})) == "not_found"
+    # asked within another school, the programme is not there
+    assert codes(world.error("radio_episodes", {"programme_id": show["id"],
+                                                "school_id": other.school_id})) == "not_found"
+    assert codes(world.error("record_radio_episode", dict(
+        base, school_id=other.school_id, episode=9))) == "not_found"

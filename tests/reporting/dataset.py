@@ -58,6 +58,7 @@ class World:
         self._assessments()
         self._cards()
         self._reminders()
+        self._duty_and_supplies()
 
     # -- publishing ---------------------------------------------------------------------------
     def emit(self, source, name, data, version=1):
@@ -312,6 +313,52 @@ class World:
                 "school_id": self.school_of(kid), "title": "自强少年", "level": level,
                 "granted_on": on.isoformat(), "recorded_by": "admin"})
 
+        for n in (2, 9):     # withdrawn afterwards (AwardRevoked)
+            self.awards["w{}".format(n)]["revoked"] = True
+            w = self.awards["w{}".format(n)]
+            self.emit("activities", "AwardRevoked", {
+                "award_id": "w{}".format(n), "revision": 2,
+                "recipient_type": "staff" if w["staff"] else "child",
+                "child_id": None if w["staff"] else w["child"],
+                "staff_id": "st{}".format(n) if w["staff"] else None, "school_id": w["school"],
+                "revoked_on": END.isoformat(), "revoked_by": "admin",
+                "reason_code": "entered_in_error"})
+
+    def _duty_and_supplies(self):
+        rng = self.rng
+        self.duty, self.supplies, self.radio = [], [], []
+        for n in range(12):
+            sid = rng.choice(sorted(SCHOOLS))
+            on = START + timedelta(days=rng.randint(-10, 150))
+            lb = rng.randint(2, 15)
+            self.duty.append((sid, on, lb))
+            base = {"session_id": "ds{}".format(n), "school_id": sid, "held_on": on.isoformat(),
+                    "period": "noon", "staff_ids": ["{}-tch{}".format(sid, n % 3)],
+                    "staff_present": 1, "present": lb + 3, "recorded_by": "t"}
+            self.emit("activities", "DutySessionHeld", dict(base, revision=1,
+                                                            left_behind_present=lb + 1))
+            self.emit("activities", "DutySessionHeld", dict(base, revision=2,
+                                                            left_behind_present=lb))
+        for n in range(4):
+            sid = rng.choice(sorted(SCHOOLS))
+            on = START + timedelta(days=rng.randint(0, 140))
+            count = rng.randint(5, 20)
+            self.supplies.append((sid, on, count))
+            self.emit("activities", "SuppliesDistributed", {
+                "distribution_id": "sp{}".format(n), "revision": 1, "activity_id": "x",
+                "school_id": sid, "kind": "festival", "held_on": on.isoformat(),
+                "child_ids": ["c"] * count, "child_count": count, "left_behind_count": count,
+                "item_kinds": 2, "units_per_child": 3, "value_fen_per_child": 1500,
+                "donor_type": "enterprise", "distributed_by": "t"})
+        for n in range(15):
+            sid = rng.choice(sorted(SCHOOLS))
+            on = START + timedelta(days=rng.randint(-20, 150))
+            self.radio.append((sid, on))
+            self.emit("activities", "RadioEpisodeAired", {
+                "episode_id": "ep{}".format(n), "revision": 1, "programme_id": "p-" + sid,
+                "school_id": sid, "aired_on": on.isoformat(), "episode": n + 1,
+                "recorded_by": "t"})
+
     def _assessments(self):
         rng = self.rng
         self.assessments = {}
@@ -322,11 +369,13 @@ class World:
                     continue
                 avg = round(rng.uniform(50, 95), 1)
                 rating = rng.choice(RATINGS)
-                self.assessments[(k, term)] = (avg, rating, self.school_of(kid))
+                manners = rng.choice(RATINGS)
+                self.assessments[(k, term)] = (avg, rating, self.school_of(kid), manners)
                 self.emit("activities", "AssessmentRecorded", {
                     "assessment_id": "as-{}-{}".format(k, term), "revision": 1, "child_id": k,
                     "school_id": self.school_of(kid), "class_id": kid["class"], "term": term,
-                    "average_percent": avg, "behaviour_rating": rating, "recorded_by": "t"})
+                    "average_percent": avg, "behaviour_rating": rating, "recorded_by": "t",
+                    "dimensions": {"manners": manners, "self_care": None}}, 2)
 
     def _cards(self):
         self.carded = set()
@@ -448,7 +497,7 @@ class World:
             out["activities.held"] = len(held)
             out["activities.left_behind_attendance"] = sum(a["lb"] for a in held)
             awards = [w for w in self.awards.values() if during(w["on"])
-                      and school_in(w["school"])]
+                      and school_in(w["school"]) and not w.get("revoked")]
             out["awards.child_by_level"] = dict(Counter(w["level"] for w in awards
                                                         if not w["staff"]))
             out["awards.total"] = len(awards)
@@ -463,6 +512,21 @@ class World:
                     and school_in(self.assessments[(k, TERM)][2])
                     and school_in(self.assessments[(k, PREVIOUS)][2])]
             out["assessment.compared"] = len(both)
+            out["assessment.dimensions"] = {"manners": {
+                "compared": len(both),
+                "improved": sum(1 for a, b in both if RATINGS.index(b[3]) > RATINGS.index(a[3])),
+                "declined": sum(1 for a, b in both
+                                if RATINGS.index(b[3]) < RATINGS.index(a[3]))}} if both else {}
+            out["duty.sessions"] = sum(1 for d in self.duty if school_in(d[0]) and during(d[1]))
+            out["duty.left_behind_attendance"] = sum(
+                d[2] for d in self.duty if school_in(d[0]) and during(d[1]))
+            out["aid.supplies_children"] = sum(
+                d[2] for d in self.supplies if school_in(d[0]) and during(d[1]))
+            out["aid.supplies_value_yuan"] = round(sum(
+                d[2] * 1500 for d in self.supplies if school_in(d[0]) and during(d[1])) / 100.0,
+                2)
+            out["activities.radio_episodes"] = sum(1 for d in self.radio
+                                                   if school_in(d[0]) and during(d[1]))
             out["assessment.grades_improved"] = sum(1 for a, b in both if b[0] > a[0])
             out["assessment.behaviour_improved"] = sum(
                 1 for a, b in both if RATINGS.index(b[1]) > RATINGS.index(a[1]))

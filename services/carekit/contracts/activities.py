@@ -46,6 +46,8 @@ Vocabulary (stable codes; Chinese labels in activities.domain):
 - behaviour_rating: excellent 优 | good 良 | fair 中 | poor 差
 - assessment dimension (v2, each rated like behaviour): manners 礼貌 | self_care 自理 |
   independence 自立自强
+- awarding body (v2): class 班级 | school 学校 | young_pioneers 少先队 | township 乡镇 |
+  education_bureau 教育局 | government 政府 | youth_league 团委 | womens_federation 妇联 | other
 - award revoke reason: entered_in_error 录入有误 | duplicate 重复录入 | rescinded 被撤销 | other
 - duty period: noon 午间 | after_school 下午课后; duty activity: reading 课外阅读 |
   study_guidance 学习指导 | sports 体育活动 | arts 文艺活动 | other
@@ -95,6 +97,8 @@ AWARD_LEVELS = ("class", "school", "township", "county", "city", "province", "na
 BEHAVIOUR_RATINGS = ("excellent", "good", "fair", "poor")
 DELETE_REASONS = ("duplicate", "wrong_child", "entered_in_error", "other")
 DIMENSIONS = ("manners", "self_care", "independence")
+AWARDING_BODIES = ("class", "school", "young_pioneers", "township", "education_bureau",
+                   "government", "youth_league", "womens_federation", "other")
 REVOKE_REASONS = ("entered_in_error", "duplicate", "rescinded", "other")
 DUTY_PERIODS = ("noon", "after_school")
 ANNOUNCER_TYPES = ("child", "staff")
@@ -332,12 +336,13 @@ _AWARD_PUBLIC = dict(child="child_id", refs=("award_id",), keep=("recipient_type
 
 @event_schema("activities", "AwardGranted", version=2, public=_AWARD_PUBLIC)
 class AwardGrantedV2(AwardGrantedV1):
-    """AwardGranted v2: who awarded it (the issuing body as the school wrote it, e.g.
-    莆田市教育局), the child's class then, and the competition activity it came from (if any).
-    revision is 1; AwardRevoked carries 2."""
+    """AwardGranted v2: who awarded it (the kind of awarding body, a code: the body's name as
+    written, e.g. 莆田市教育局, stays in the database like every free text), the child's class
+    then, and the competition activity it came from (if any). revision is 1; AwardRevoked
+    carries 2."""
     revision = fields.Integer(**_revision)
-    awarded_by = fields.String(allow_none=True, load_default=None,
-                               validate=validate.Length(max=100))
+    awarding_body = fields.String(allow_none=True, load_default=None,
+                                  validate=validate.OneOf(AWARDING_BODIES))
     class_id = fields.String(**_optional_id)
     activity_id = fields.String(**_optional_id)
 
@@ -446,7 +451,7 @@ class DutySessionHeldV1(Contract):
     recorded_by = fields.String(**_id)
 
 
-# -- supplies to many children at once ----------------------------------------------------------------
+# -- supplies to many children at once ------------------------------------------------------------
 @event_schema("activities", "SuppliesDistributed", version=1, public=dict(
     refs=("distribution_id", "activity_id"),
     keep=("revision", "kind", "child_count", "left_behind_count", "item_kinds",
@@ -475,7 +480,7 @@ class SuppliesDistributedV1(Contract):
     distributed_by = fields.String(**_id)
 
 
-# -- school radio (红领巾广播台) --------------------------------------------------------------------------
+# -- school radio (红领巾广播台) ------------------------------------------------------------------------
 _clock = validate.Regexp(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 _ids = dict(load_default=list)
 
@@ -533,3 +538,34 @@ class AssessmentRecordedV2(AssessmentRecordedV1):
     reports (礼貌 manners, 自理 self-care, 自立自强 independence), each rated 优/良/中/差 or not
     rated (null)."""
     dimensions = fields.Nested(DimensionRatings, load_default=dict)
+
+
+# -- v2 of care records and diary deletions (issue 10) --------------------------------------------
+class FollowUpSummary(Contract):
+    """How many follow-up actions of a record are still open and when the earliest is due,
+    so reminders can be scheduled without reading the notes (their text never leaves)."""
+    open_follow_ups = fields.Integer(**_count)
+    next_follow_up_due_on = fields.Date(allow_none=True, load_default=None)
+
+
+_VISIT_PUBLIC = dict(child="child_id", refs=("record_id",),
+                     keep=("kind", "by_role", "revision", "duration_minutes"),
+                     dates=("occurred_at",), education=("school_id",))
+
+
+@event_schema("activities", "VisitLogged", version=2, public=_VISIT_PUBLIC)
+class VisitLoggedV2(VisitLoggedV1, FollowUpSummary):
+    """VisitLogged v2: also the open follow-ups' count and the next due date."""
+
+
+@event_schema("activities", "VisitRevised", version=2, public=_VISIT_PUBLIC)
+class VisitRevisedV2(VisitRevisedV1, FollowUpSummary):
+    """VisitRevised v2: also the open follow-ups' count and the next due date."""
+
+
+@event_schema("activities", "DiaryEntryDeleted", version=2)
+class DiaryEntryDeletedV2(DiaryEntryDeletedV1):
+    """DiaryEntryDeleted v2: the entry's date and the revision of the deletion (like
+    VisitDeleted), so a subscriber orders it after the entry's revisions."""
+    entry_date = fields.Date(required=True)
+    revision = fields.Integer(**_revision)

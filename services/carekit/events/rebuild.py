@@ -20,9 +20,15 @@ replayed into a handler that was not rebuilt is a copy its ledger skips: nothing
 {"count": n, "after": order}; it only replays events the service publishes, and only into a
 queue that subscribes to that event.
 """
-import argparse
-import sys
-import time
+if __name__ == "__main__":
+    # the command: patch before pymongo is imported (it picks select.poll at import, which
+    # eventlet's green select lacks: "module 'select' has no attribute 'poll'")
+    import eventlet
+    eventlet.monkey_patch()
+
+import argparse  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
 
 from marshmallow import Schema, fields, validate
 from nameko.extensions import DependencyProvider

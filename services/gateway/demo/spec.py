@@ -71,9 +71,17 @@ ACTIVITIES = [  # (kind, occasion, title, sub_theme, days ago)
     ("competition", "reading_speech", "读书演讲比赛", None, 12),
     ("parent_meeting", None, "留守儿童家长（监护人）会", None, 30),
     ("staff_seminar", "experience_exchange", "关爱留守儿童经验交流会", None, 8),
+    ("children_forum", "new_year", "“同在蓝天下茁壮成长”关爱留守孩子座谈会", None, 20),
+    ("class_birthday", None, "本月集体生日会", None, 15),
     ("practice", "send_smiles", "“送微笑”实践活动", None, 5),
     ("theme_meeting", None, "送微笑 主题班会", "帮助别人是快乐的", -7),
 ]
+SUPPLIES = [{"item": "书包", "quantity_per_child": 1}, {"item": "文具盒", "quantity_per_child": 1},
+            {"item": "作业本", "quantity_per_child": 5}]
+RADIO = {"title": "午间书场", "station": "红领巾广播台", "work": "《西游记》",
+         "weekdays": [1, 2, 3, 4, 5], "starts_at_time": "11:40", "ends_at_time": "12:00"}
+RADIO_EPISODES = 30      # the last school days of the term so far, one chapter each
+DIMENSION_RATINGS = ["poor", "fair", "good", "excellent"]
 AWARDS = [("自强少年", "city", "长沙市教育局"), ("读书之星", "school", None),
           ("劳动小能手", "school", None)]
 TERMS = ["2024-2025-2", "2025-2026-1"]

@@ -4,16 +4,18 @@ Each step finds what exists (by code, name, or an id the demo chose) before it c
 anything, so loading twice duplicates nothing. To add a fact (a new kind of record, a new
 field), write a step `def step(demo)` and add it to STEPS in the order it needs.
 
-What the services allow today shapes the dates: activities refuses a care record, diary
-entry or award dated before the child's file was opened, and files are opened by today's
-roster import — so one-to-one care is dated today (between the import and now), while group
-activities and term assessments, which carry no such rule, reach back over the past months.
+Files are opened by today's roster import; activities accepts records back to the start of
+that term (history entered late, judged against the pairings made now), so the demo holds a
+term's worth: care records and diary entries spread from the term's first day to now, duty
+sessions each week, the radio's serial reading day by day, group activities, supplies and
+awards from a competition, and two terms of assessments with 礼貌/自理/自立自强.
 """
 import base64
 from datetime import date, datetime, timedelta, timezone
 
 from faker import Faker
 
+from activities.domain import term_start
 from carekit.clock import CHINA_TZ
 from carekit.errors import parse_remote_error
 from gateway.demo import spec
@@ -271,11 +273,30 @@ def proxy_parents(demo):
 
 
 # -- activities -----------------------------------------------------------------------------------
+def _term_began(demo):
+    """The first day of this term: as far back as activities takes history entered late."""
+    return term_start(demo.today)
+
+
 def _when(demo, child, n, total):
-    """The n-th of `total` moments between the child's file being opened and now."""
-    opened = datetime.fromisoformat(child["created_at"])
+    """The n-th of `total` moments between the term's first day and now."""
+    began = datetime.combine(_term_began(demo), datetime.min.time(),
+                             CHINA_TZ) + timedelta(hours=16)
     now = datetime.now(timezone.utc) - timedelta(seconds=5)
-    return (opened + (now - opened) * (n + 1) / (total + 1)).isoformat(timespec="seconds")
+    if began >= now:
+        began = datetime.fromisoformat(child["created_at"])
+    return (began + (now - began) * (n + 1) / (total + 1)).isoformat(timespec="seconds")
+
+
+def _school_days(demo, since, until=None):
+    """Monday-to-Friday dates from `since` to `until` (default yesterday), oldest first."""
+    until = until or demo.today - timedelta(days=1)
+    days, day = [], since
+    while day <= until:
+        if day.isoweekday() <= 5:
+            days.append(day)
+        day += timedelta(days=1)
+    return days
 
 
 def _tolerate_repeat(demo, what, service, method, payload):
@@ -299,7 +320,10 @@ def _wait_activities(demo, school):
 
 
 def duty_rota(demo):
+    """Mentors take turns (轮流值日) from the first day of the term."""
     for school in demo.schools.values():
+        if _has_rota(demo, school):
+            continue
         teachers = sorted(s["id"] for s in school.staff.values())
         slots = [{"weekday": day, "period": period, "place": "学生活动室" if period == "noon"
                   else "操场", "activities": ["reading", "study_guidance"] if period == "noon"
@@ -307,7 +331,66 @@ def duty_rota(demo):
                  for day in range(1, 6) for i, period in enumerate(("noon", "after_school"))]
         demo.call("activities", "set_duty_rota", {
             "school_id": school.id, "set_by": "demo", "slots": slots,
-            "effective_from": (demo.today - timedelta(days=demo.today.weekday())).isoformat()})
+            "effective_from": _term_began(demo).isoformat()})
+
+
+def _has_rota(demo, school):
+    try:
+        demo.call("activities", "get_duty_rota", {"school_id": school.id})
+        return True
+    except Refused as exc:
+        if exc.code != "not_found":
+            raise
+        return False
+
+
+def duty_sessions(demo):
+    """Each week of the term, the noon duty of Monday and the after-school duty of Thursday
+    as held (who came, which children); one swap (代班) this week."""
+    for school in demo.schools.values():
+        ids = [c["id"] for c in school.children]
+        days = [d for d in _school_days(demo, _term_began(demo)) if d.isoweekday() in (1, 4)]
+        for n, day in enumerate(days):
+            period = "noon" if day.isoweekday() == 1 else "after_school"
+            duty = demo.call("activities", "on_duty", {"school_id": school.id,
+                                                       "date": day.isoformat()})
+            staff = [s["staff_ids"] for s in duty["slots"] if s["period"] == period]
+            if not staff or not staff[0]:
+                continue
+            _tolerate_repeat(demo, "duty sessions", "activities", "record_duty_session", {
+                "school_id": school.id, "held_on": day.isoformat(), "period": period,
+                "staff_ids": staff[0], "child_ids": ids[n % 5::5][:12],
+                "activities": ["reading", "study_guidance"] if period == "noon"
+                else ["sports"], "place": "学生活动室" if period == "noon" else "操场",
+                "recorded_by": staff[0][0]})
+        friday = demo.today + timedelta(days=(4 - demo.today.weekday()) % 7)
+        duty = demo.call("activities", "on_duty", {"school_id": school.id,
+                                                   "date": friday.isoformat()})
+        noon = [s for s in duty["slots"] if s["period"] == "noon" and s["staff_ids"]]
+        others = sorted(s["id"] for s in school.staff.values())
+        if noon and not noon[0].get("swaps"):
+            substitute = [t for t in others if t not in noon[0]["staff_ids"]][0]
+            demo.call("activities", "swap_duty", {
+                "school_id": school.id, "duty_date": friday.isoformat(), "period": "noon",
+                "staff_id": noon[0]["staff_ids"][0], "substitute_id": substitute,
+                "reason": "外出参加培训", "by": "demo"})
+            demo.created("duty swaps")
+
+
+def school_radio(demo):
+    """红领巾广播台 "午间书场": two announcers read 《西游记》 a chapter each school day."""
+    for school in demo.schools.values():
+        programme_id = "demo-radio-{}".format(school.spec.code)
+        announcers = [{"type": "child", "id": c["id"]} for c in school.children[-2:]]
+        _tolerate_repeat(demo, "radio programmes", "activities", "set_radio_programme", dict(
+            spec.RADIO, programme_id=programme_id, school_id=school.id, announcers=announcers,
+            effective_from=_term_began(demo).isoformat(), set_by="demo"))
+        days = _school_days(demo, _term_began(demo))[-spec.RADIO_EPISODES:]
+        for n, day in enumerate(days):
+            _tolerate_repeat(demo, "radio episodes", "activities", "record_radio_episode", {
+                "programme_id": "rp_" + programme_id, "aired_on": day.isoformat(),
+                "episode": n + 1, "reading": "《西游记》第{}回".format(n + 1),
+                "recorded_by": "demo"})
 
 
 def group_activities(demo):
@@ -317,7 +400,8 @@ def group_activities(demo):
         classes = sorted(school.classes.values(), key=lambda k: k["id"])
         for index, (kind, occasion, title, sub_theme, days) in enumerate(spec.ACTIVITIES):
             # a theme meeting is held by one class (activities requires it)
-            klass = classes[index % len(classes)] if kind == "theme_meeting" else None
+            klass = classes[index % len(classes)] \
+                if kind in ("theme_meeting", "class_birthday") else None
             ids = [c["id"] for c in school.children
                    if klass is None or c["class_id"] == klass["id"]]
             if days is None:  # 六一: the last one
@@ -326,13 +410,17 @@ def group_activities(demo):
             else:
                 day = demo.today - timedelta(days=days)
             activity_id = "demo-{}-act-{}".format(school.spec.code, index)
-            activity = demo.call("activities", "schedule_activity", {
+            extra = {}
+            if kind == "class_birthday":
+                extra = {"celebrated_child_ids": ids[:2],
+                         "birthday_tokens": ["cards", "wishes", "gifts"]}
+            activity = demo.call("activities", "schedule_activity", dict(extra, **{
                 "activity_id": activity_id, "school_id": school.id, "kind": kind,
                 "occasion": occasion, "title": title, "sub_theme": sub_theme,
                 "organiser_id": school.principal["id"], "scheduled_by": "demo",
                 "place": "学校操场" if kind == "festival" else "多功能教室",
                 "class_ids": [klass["id"]] if klass else [],
-                "starts_at": "{}T14:30:00+08:00".format(day.isoformat())})
+                "starts_at": "{}T14:30:00+08:00".format(day.isoformat())}))
             if day >= demo.today or activity.get("status") == "held":
                 continue
             marks = [{"child_id": c, "status": "present" if (i + index) % 9 else "absent"}
@@ -341,6 +429,13 @@ def group_activities(demo):
                 "activity_id": activity["id"], "taken_by": "demo", "attendance": marks,
                 "participant_count": len(ids) * 3})
             demo.created("activities held")
+            if (kind, occasion) in (("festival", "childrens_day"), ("children_forum", "new_year")):
+                # 学习用品 for every child there, once (not per-child aid records)
+                _tolerate_repeat(demo, "supplies distributions", "activities",
+                                 "distribute_supplies", {
+                                     "activity_id": activity["id"], "items": spec.SUPPLIES,
+                                     "value_per_child": "35.00", "donor_type": "enterprise",
+                                     "donor_name": "县爱心企业联合会", "distributed_by": "demo"})
 
 
 def care_records(demo):
@@ -374,23 +469,34 @@ def care_records(demo):
 
 
 def diary(demo):
+    """Growth diary entries about every four weeks of the term, the last one today."""
+    began = _term_began(demo)
+    dates = sorted({max(began, demo.today - timedelta(days=28 * k)) for k in range(4)})
     for school in demo.schools.values():
         for n, pairing in enumerate(_pairings(demo, school, "mentor")):
-            entry = dict(spec.DIARY[n % len(spec.DIARY)],
-                         entry_id="demo-dy-{}".format(pairing["child_id"][:24]),
-                         child_id=pairing["child_id"], by_id=pairing["partner_id"],
-                         entry_date=demo.today.isoformat())
-            _tolerate_repeat(demo, "diary entries", "activities", "add_diary_entry", entry)
+            for k, day in enumerate(dates):
+                entry = dict(spec.DIARY[(n + k) % len(spec.DIARY)],
+                             entry_id="demo-dy-{}-{}".format(pairing["child_id"][:24], k),
+                             child_id=pairing["child_id"], by_id=pairing["partner_id"],
+                             entry_date=day.isoformat())
+                _tolerate_repeat(demo, "diary entries", "activities", "add_diary_entry", entry)
 
 
 def awards(demo):
     for school in demo.schools.values():
         for n, (title, level, by) in enumerate(spec.AWARDS):
             child = school.children[(n * 7) % len(school.children)]
-            _tolerate_repeat(demo, "awards", "activities", "grant_award", {
+            payload = {
                 "award_id": "demo-aw-{}-{}".format(school.spec.code, n), "recipient_type": "child",
                 "child_id": child["id"], "title": title, "level": level, "awarded_by": by,
-                "granted_on": demo.today.isoformat(), "recorded_by": "demo"})
+                "awarding_body": "education_bureau" if by else "school",
+                "granted_on": demo.today.isoformat(), "recorded_by": "demo"}
+            if title == "劳动小能手":  # from the 劳动技能大赛, to a child who was there
+                contest = _held(demo, school, "labour_skills")
+                if contest:
+                    payload.update(activity_id=contest["id"], child_id=contest[
+                        "present_child_ids"][0], granted_on=contest["held_on"])
+            _tolerate_repeat(demo, "awards", "activities", "grant_award", payload)
         mentors_ = sorted({p["partner_id"] for p in _pairings(demo, school, "mentor")})
         if mentors_:
             _tolerate_repeat(demo, "awards", "activities", "grant_award", {
@@ -398,6 +504,15 @@ def awards(demo):
                 "recipient_type": "staff", "staff_id": mentors_[0], "title": "优秀帮扶教师",
                 "level": "county", "awarded_by": "宁乡县教育局",
                 "granted_on": demo.today.isoformat(), "recorded_by": "demo"})
+
+
+def _held(demo, school, occasion):
+    calendar = demo.call("activities", "activity_calendar", {
+        "school_id": school.id, "date_from": (demo.today - timedelta(days=360)).isoformat(),
+        "date_to": demo.today.isoformat(), "kinds": ["competition"]})
+    found = [a for a in calendar["activities"]
+             if a["occasion"] == occasion and a["status"] == "held"]
+    return demo.call("activities", "get_activity", {"id": found[0]["id"]}) if found else None
 
 
 def assessments(demo):
@@ -412,6 +527,9 @@ def assessments(demo):
                     "scores": [{"subject": "chinese", "score": min(base + 3, 100)},
                                {"subject": "maths", "score": min(base, 100)}],
                     "behaviour_rating": ratings[min(term_index + n % 3, 3)],
+                    "dimensions": {
+                        d: spec.DIMENSION_RATINGS[min(term_index + (n + k) % 3, 3)]
+                        for k, d in enumerate(("manners", "self_care", "independence"))},
                     "comment": "学习态度端正，进步明显" if term_index else "需加强学习习惯"})
 
 
@@ -450,7 +568,7 @@ def logins(demo):
 
 STEPS = [county, townships, schools, classes_and_staff, volunteers, children, mentors,
          buddies, proxy_parents, duty_rota, group_activities, care_records, diary, awards,
-         assessments, logins]
+         assessments, duty_sessions, school_radio, logins]
 
 
 def load(demo):
