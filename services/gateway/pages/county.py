@@ -185,7 +185,8 @@ def accounts(p):
 
 
 def summary(p):
-    """Ask reporting for the 统计表 or the 工作总结 of the caller's county (a job), then the
+    """Ask reporting for the 统计表 or the 工作总结 of the caller's county, township or school
+    (a job), then the
     job's page: it refreshes itself while the job runs (the progress), then offers the file."""
     fmt = p.form.get("format")
     if fmt not in REPORT_FORMATS:
@@ -193,10 +194,19 @@ def summary(p):
     period, _ = _period(p)
 
     def run():
-        job = p.api("request_report", body=dict(period, kind=REPORT_KIND[fmt], scope="county",
-                                                 scope_id=p.principal.county_id))
+        job = p.api("request_report", body=dict(period, kind=REPORT_KIND[fmt], **_own_scope(p)))
         return "/reports/{}?format={}".format(job["report_id"], fmt)
     return p.once(p.form.get("form_token"), run)
+
+
+def _own_scope(p):
+    """What a report is about: the caller's county, township or school."""
+    principal = p.principal
+    if principal.role in (COUNTY_ADMIN, ANALYST):
+        return {"scope": "county", "scope_id": principal.county_id}
+    if principal.role == "township_admin":
+        return {"scope": "township", "scope_id": principal.township_id}
+    return {"scope": "school", "scope_id": principal.school_id}
 
 
 def report(p):
