@@ -212,4 +212,4 @@ def test_an_internal_error_answers_a_code_and_a_reference_never_its_text(
     logged = [json.loads(line) for line in capfd.readouterr().err.splitlines()
               if line.startswith("{") and reference in line]
     assert [entry["event"] for entry in logged] == ["rpc_internal_error"]
-    assert logged[0]["error_type"] == "InvalidToken"
+    assert logged[0]["error_type"] == "UnreadableValue"
