@@ -1,6 +1,6 @@
 """The county bureau on a desktop: the dashboard with its ECharts charts (served from the
 gateway, nothing from outside), per township and school, linking down to the school; the
-work summary asked for, its progress page, and the file downloaded."""
+work summary (工作总结, .docx) asked for, its progress page, and the file downloaded."""
 import os
 import zipfile
 
@@ -27,27 +27,26 @@ def test_county_admin_opens_the_dashboard_and_goes_down_to_a_school(browser, tmp
     assert "统计报表服务暂时无法回答" not in b.text(), "figures from reporting"
     b.shot("dashboard")
 
-    # the 统计表 (xlsx): reporting's work summary text (docx/pdf) is still being built
-    b.find('select[name="format"] option[value="xlsx"]').click()
+    b.find('select[name="format"] option[value="docx"]').click()   # the 工作总结
     b.click("#request-summary")
     assert "/reports/" in b.driver.current_url
     b.shot("summary-progress")
-    wait_for(lambda: b.find_all("#download-xlsx") or b.find_all("#report-job .form-errors"),
+    wait_for(lambda: b.find_all("#download-docx") or b.find_all("#report-job .form-errors"),
              timeout=180, message="the report")
     assert not b.find_all("#report-job .form-errors"), b.text()
     b.shot("summary-ready")
     # the link the page offers, fetched with the browser's own session (headless chromium's
     # download folder is not dependable across versions)
-    link = b.find("#download-xlsx").get_attribute("href")
+    link = b.find("#download-docx").get_attribute("href")
     cookie = b.driver.get_cookie("care_session")["value"]
     answer = requests.get(link, headers={"Cookie": "care_session=" + cookie}, timeout=60)
     assert answer.status_code == 200, answer.text[:300]
     assert "attachment" in answer.headers["Content-Disposition"]
-    path = os.path.join(downloads, "statistics.xlsx")
+    path = os.path.join(downloads, "summary.docx")
     with open(path, "wb") as handle:
         handle.write(answer.content)
-    with zipfile.ZipFile(path) as xlsx:
-        assert any(n.startswith("xl/worksheets/") for n in xlsx.namelist())
+    with zipfile.ZipFile(path) as docx:
+        assert "工作总结" in docx.read("word/document.xml").decode("utf-8")
 
     b.get("/county")
     rows = b.find_all("#schools tbody tr")
