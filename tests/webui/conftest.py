@@ -132,6 +132,9 @@ def browser(demo_world, request):
         driver = webdriver.Chrome(service=service, options=options)
         driver.set_window_size(*size)
         driver.set_page_load_timeout(60)
+        if downloads:  # headless chromium saves downloads only when told where
+            driver.execute_cdp_cmd("Browser.setDownloadBehavior", {
+                "behavior": "allow", "downloadPath": downloads})
         drivers.append(driver)
         return Browser(driver, demo_world.base, prefix or request.node.name)
 

@@ -118,3 +118,23 @@ def test_no_page_scrolls_sideways_on_a_360_pixel_phone(browser, login, paths):
         assert b.find_all("h1") and "服务器内部错误" not in b.text(), (path, b.text()[:300])
         assert b.no_horizontal_scroll(), path
         b.shot(path.strip("/").replace("/", "-") or "home")
+
+
+def test_a_school_admin_gets_the_school_statistics_once_however_often_sent(demo_world):
+    admin = FormClient(demo_world.base, "school.admin")
+    home = admin.get("/school").text
+    data = {"csrf_token": admin.hidden(home, "csrf_token"),
+            "form_token": admin.hidden(home, "form_token"), "format": "xlsx"}
+    first, second = admin.post("/reports", data), admin.post("/reports", data)
+    assert first.status_code == second.status_code == 303
+    job = first.headers["Location"]
+    assert job.startswith("/reports/") and second.headers["Location"].startswith(job)
+
+    def ready():
+        page = admin.get(job).text
+        assert "生成失败" not in page
+        return re.search(r'href="(/reports/[0-9a-f]+/download\?format=xlsx)"', page)
+    from carekit.testing.plugin import wait_for
+    link = wait_for(ready, timeout=180, message="the school's statistics").group(1)
+    answer = admin.get(link)
+    assert answer.status_code == 200 and answer.content[:2] == b"PK"

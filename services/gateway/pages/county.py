@@ -2,17 +2,21 @@
 link down to the school), pairing and contact policy, the audit log, accounts, and the work
 summary download.
 
-The dashboard is built from what the services answer today (schools, pairing coverage, last
-contacts, activities); reporting's dashboard RPC replaces `_figures` once it is mounted."""
+The dashboard's figures are reporting's (`county_dashboard` per township, `township_dashboard`
+per school, for the current term of the county calendar, else the last 90 days); when
+reporting cannot answer, the page falls back to what pairing and activities answer per
+school (coverage, last contacts, calendar) and says so."""
 import json
 from datetime import timedelta
 
+from carekit.logs import get_logger
 from gateway import errors
 from gateway.accounts import ROLES
 from gateway.authorisation import ACCOUNT_ADMINS, AGGREGATES, ANALYST, COUNTY_ADMIN
 from gateway.pages import labels, page
 from gateway.pages.core import Problems
 
+log = get_logger(__name__)
 QUIET_DAYS = 30   # a child "not contacted lately" on the dashboard
 POLICY_NUMBERS = ("max_mentees", "min_mentees", "priority_per_class_min",
                   "priority_per_class_max", "buddies_per_child", "buddy_max_children")
@@ -23,6 +27,7 @@ POLICY_LABELS = {"max_mentees": "每位教师最多帮扶人数", "min_mentees":
                  "head_teacher_first": "班主任优先结对本班儿童", "proxy_parent_required": "每名儿童须有代理家长",
                  "mentor_scope": "帮扶教师范围"}
 REPORT_FORMATS = {"xlsx": "Excel 统计表（.xlsx）", "docx": "工作总结（.docx）", "pdf": "工作总结（.pdf）"}
+REPORT_KIND = {"xlsx": "statistics", "docx": "summary", "pdf": "summary"}
 
 
 def _school_figures(p, school, since):
@@ -62,17 +67,61 @@ def _figures(p):
     return rows, sorted(per_township.values(), key=lambda t: t["name"])
 
 
+def _period(p):
+    """The term of the county calendar today falls in, else the last 90 days."""
+    today = labels.today().isoformat()
+    for term in p.api_or({"items": []}, "list_terms")["items"]:
+        if term["starts_on"] <= today <= term["ends_on"]:
+            return {"term": term["term"]}, term["label"]
+    start = (labels.today() - timedelta(days=90)).isoformat()
+    return {"date_from": start, "date_to": today}, "近 90 天"
+
+
+def _row(unit, township_id=None):
+    """A breakdown row of reporting's dashboard, in the page's terms."""
+    children = unit.get("children") or 0
+    mentored = unit.get("mentored") or 0
+    return {"id": unit["id"], "name": unit.get("name") or "", "township_id": township_id,
+            "children": children, "with_mentor": mentored,
+            "coverage": round(100.0 * mentored / children) if children else 0,
+            "never": None, "quiet": unit.get("no_contact_30_days") or 0,
+            "activities": unit.get("activities") or 0, "aid_yuan": unit.get("aid_yuan") or 0,
+            "aid_children": unit.get("aid_children") or 0,
+            "contacts": unit.get("contacts") or 0}
+
+
+def _reported(p):
+    """(schools, townships, period label) from reporting's dashboards."""
+    period, label = _period(p)
+    county = p.api("county_dashboard", query=period)
+    townships = [_row(t) for t in county["breakdown"]["rows"]]
+    schools = []
+    for township in townships:
+        answer = p.api("township_dashboard", path={"township_id": township["id"]},
+                       query=period)
+        schools += [_row(s, township["id"]) for s in answer["breakdown"]["rows"]]
+    return schools, townships, label
+
+
 def dashboard(p):
-    schools, townships = _figures(p)
+    source = "reporting"
+    try:
+        if p.role not in (COUNTY_ADMIN, ANALYST):
+            raise errors.Forbidden()  # a township admin's county view: the fallback below
+        schools, townships, period_label = _reported(p)
+    except errors.ApiError as exc:
+        log.info("dashboard_fallback", code=exc.code)
+        schools, townships = _figures(p)
+        source, period_label = "services", "近 90 天"
     links = p.role in (COUNTY_ADMIN, "township_admin")
     data = {"schools": [dict(s, link="/school?school_id=" + s["id"] if links else None)
                         for s in schools],
             "townships": townships, "quiet_days": QUIET_DAYS}
     inbox = p.api_or({"items": [], "unread": 0}, "my_inbox", query={"limit": 5})
-    totals = {k: sum(s[k] or 0 for s in schools) for k in ("children", "with_mentor", "never",
-                                                          "activities")}
-    return p.render("dashboard.html", schools=data["schools"], townships=townships,
-                    totals=totals, chart_json=json.dumps(data, ensure_ascii=False)
+    totals = {k: sum(s.get(k) or 0 for s in schools) for k in (
+        "children", "with_mentor", "never", "quiet", "activities", "aid_yuan")}
+    return p.render("dashboard.html", form={"form_token": p.new_token()}, schools=data["schools"], townships=townships,
+                    totals=totals, source=source, period_label=period_label, chart_json=json.dumps(data, ensure_ascii=False)
                     .replace("<", "\\u003c"), inbox=inbox, quiet_days=QUIET_DAYS,
                     formats=REPORT_FORMATS)
 
@@ -136,24 +185,40 @@ def accounts(p):
 
 
 def summary(p):
-    """The work summary and statistics: a job at reporting, a page that refreshes itself
-    while it runs (the progress), then the download."""
-    if p.method == "POST":
-        fmt = p.form.get("format")
-        if fmt not in REPORT_FORMATS:
-            raise errors.Invalid.single("format", "bad_choice", "请选择报表格式")
-        job = p.api("request_report", body={"kind": "work_summary", "format": fmt})
-        return p.redirect("/reports/{}".format(job.get("report_id") or job.get("id")))
-    raise errors.NotFound()
+    """Ask reporting for the 统计表 or the 工作总结 of the caller's county, township or school
+    (a job), then the
+    job's page: it refreshes itself while the job runs (the progress), then offers the file."""
+    fmt = p.form.get("format")
+    if fmt not in REPORT_FORMATS:
+        raise errors.Invalid.single("format", "bad_choice", "请选择报表格式")
+    period, _ = _period(p)
+
+    def run():
+        job = p.api("request_report", body=dict(period, kind=REPORT_KIND[fmt], **_own_scope(p)))
+        return "/reports/{}?format={}".format(job["report_id"], fmt)
+    return p.once(p.form.get("form_token"), run)
+
+
+def _own_scope(p):
+    """What a report is about: the caller's county, township or school."""
+    principal = p.principal
+    if principal.role in (COUNTY_ADMIN, ANALYST):
+        return {"scope": "county", "scope_id": principal.county_id}
+    if principal.role == "township_admin":
+        return {"scope": "township", "scope_id": principal.township_id}
+    return {"scope": "school", "scope_id": principal.school_id}
 
 
 def report(p):
     job = p.api("get_report", path={"report_id": p.path["report_id"]})
-    return p.render("report.html", job=job)
+    fmt = p.args.get("format")
+    return p.render("report.html", job=job, format=fmt if fmt in REPORT_FORMATS else None)
 
 
 def download(p):
-    return p.file(p.api("download_report", path={"report_id": p.path["report_id"]}))
+    fmt = p.args.get("format") or "xlsx"
+    return p.file(p.api("download_report", path={"report_id": p.path["report_id"]},
+                        query={"format": fmt}))
 
 
 PAGES = (page("dashboard", "/county", dashboard, AGGREGATES)

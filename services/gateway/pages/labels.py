@@ -4,6 +4,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from activities.domain import (ACTIVITY_KIND_LABELS, BY_ROLE_LABELS, CARE_KIND_LABELS,
                                DIARY_TOPIC_LABELS)
+from pairing.policy import SCOPE_LABELS as MENTOR_SCOPES
 from registry.vocabulary import (CHILD_STATUS, GENDER, GRADE_NAMES, GUARDIAN_RELATION,
                                  LEFT_BEHIND_TYPE, PARENT_RELATION)
 
@@ -104,6 +105,7 @@ FILTERS = {"china": china, "day": day,
            "activity_kind": lambda c: label(ACTIVITY_KIND_LABELS, c),
            "pairing_kind": lambda c: label(PAIRING_KINDS, c),
            "relation": lambda c: label(RELATIONS, c),
+           "mentor_scope": lambda c: label(MENTOR_SCOPES, c),
            "wellbeing": lambda c: label(WELLBEING, c),
            "audit_action": lambda c: label(AUDIT_ACTIONS, c),
            "audit_outcome": lambda c: label(AUDIT_OUTCOMES, c)}

@@ -50,8 +50,11 @@ def school_home(p):
     active = [r for r in contacts if r.get("status") in (None, "active")]
     never = sum(1 for r in active if not r.get("last"))
     children_count = coverage["children"] if coverage else len(active)
+    from gateway.pages.county import REPORT_FORMATS
+    own = p.role == "school_admin" and school["id"] == p.principal.school_id
     return p.render("school_home.html", school=school, classes=classes,
                     children_count=children_count, coverage=coverage, never=never,
+                    formats=REPORT_FORMATS if own else None, form={"form_token": p.new_token()},
                     here=lambda path, **q: here(school, path, **q), prints=PRINTS)
 
 

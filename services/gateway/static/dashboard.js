@@ -30,12 +30,12 @@
   var t = data.townships;
   bars('chart-townships', t.map(function (x) { return x.name; }), [
     { name: '结对覆盖率（%）', type: 'bar', data: t.map(function (x) { return x.coverage; }), itemStyle: { color: '#b3261e' } },
-    { name: '从未联系（人）', type: 'bar', data: t.map(function (x) { return x.never; }), itemStyle: { color: '#c77700' } }
+    { name: data.quiet_days + '天以上未联系（人）', type: 'bar', data: t.map(function (x) { return x.quiet; }), itemStyle: { color: '#c77700' } }
   ]);
   var s = data.schools;
   bars('chart-schools', s.map(function (x) { return x.name; }), [
     { name: '结对覆盖率（%）', type: 'bar', data: s.map(function (x) { return x.coverage; }), itemStyle: { color: '#b3261e' } },
     { name: data.quiet_days + '天以上未联系', type: 'bar', data: s.map(function (x) { return x.quiet; }), itemStyle: { color: '#c77700' } },
-    { name: '近90天活动', type: 'bar', data: s.map(function (x) { return x.activities; }), itemStyle: { color: '#0b57a4' } }
+    { name: '活动', type: 'bar', data: s.map(function (x) { return x.activities; }), itemStyle: { color: '#0b57a4' } }
   ], s.map(function (x) { return x.link; }));
 })();
