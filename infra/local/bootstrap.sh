@@ -31,9 +31,16 @@ if command -v rabbitmqctl >/dev/null; then
   as_root rabbitmqctl status >/dev/null 2>&1 || as_root rabbitmq-server -detached || true
   for _ in $(seq 1 60); do as_root rabbitmqctl status >/dev/null 2>&1 && break; sleep 1; done
   as_root rabbitmq-plugins enable --quiet rabbitmq_management >/dev/null 2>&1 || true
-  for _ in $(seq 1 60); do
-    curl -sf -u guest:guest http://127.0.0.1:15672/api/overview >/dev/null 2>&1 && break; sleep 1
-  done
+  mgmt_ok() { curl -sf -u guest:guest http://127.0.0.1:15672/api/overview >/dev/null 2>&1; }
+  for _ in $(seq 1 60); do mgmt_ok && break; sleep 1; done
+  # Seen on a broker left busy by many short-lived vhosts: its statistics database breaks and
+  # every per-vhost answer is a 500 until the plugin restarts (the queues are not affected).
+  if ! mgmt_ok; then
+    echo "bootstrap: RabbitMQ management API not answering; restarting the plugin"
+    as_root rabbitmq-plugins disable --quiet rabbitmq_management >/dev/null 2>&1 || true
+    as_root rabbitmq-plugins enable --quiet rabbitmq_management >/dev/null 2>&1 || true
+    for _ in $(seq 1 60); do mgmt_ok && break; sleep 1; done
+  fi
 fi
 
 # The services' environment (pymongo 4.15: the last with eventlet support).
