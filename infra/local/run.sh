@@ -49,7 +49,7 @@ echo "work summary (工作总结) and statistics (统计表) of the demo county:
 cat <<INFO
 
 care-network is running
-  web UI        http://127.0.0.1:$GATEWAY_PORT/   (中文; log in with a demo login below, phone or desktop)
+  web UI        http://127.0.0.1:$GATEWAY_PORT/   (中文, phone or desktop; the demo logins are printed above)
   web API       http://127.0.0.1:$GATEWAY_PORT/api/docs   (OpenAPI: /api/openapi.json)
   health        http://127.0.0.1:$GATEWAY_PORT/health   metrics: /metrics
   try it        curl -s -c .run/cookies -H 'Content-Type: application/json' \\
