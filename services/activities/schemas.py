@@ -41,15 +41,7 @@ def Text(max_length, min_length=0, **kwargs):
                            multiline=max_length > 200, **kwargs)
 
 
-class Whole(fields.Integer):
-    """An integer: not a boolean, not 3.5; digits as text too (a query string's)."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, bool) or not (
-                isinstance(value, int) or
-                isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,9}", value)):
-            raise invalid("not_integer", "应为整数")
-        return super()._deserialize(value, attr, data, **kwargs)
+Whole = rpc_fields.Whole  # an integer, or its digits as text; never a boolean or 3.5
 
 
 class Number(fields.Float):

@@ -96,6 +96,18 @@ class Limit(fields.Integer):
         return value
 
 
+class Whole(fields.Integer):
+    """An integer: not a boolean, not 3.5; digits as text too (a query string the gateway
+    forwards as sent)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not (
+                isinstance(value, int) or
+                isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,9}", value)):
+            raise invalid("not_integer", "应为整数")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 class Cursor(Text):
     def __init__(self, **kwargs):
         kwargs.setdefault("load_default", None)

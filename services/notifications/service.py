@@ -3,17 +3,22 @@
 Thin: event handlers feed the projections, two timers sweep (decide what fell due) and
 dispatch (deliver it), RPCs validate their argument and call the domain; other bureaus'
 webhooks (notifications.bureaus) are delivered by a consumer of their own. See README.md.
+
+Every RPC's one payload goes through its schema and carekit's screen first
+(carekit.rpc.validated: no operator, `$`- or dotted key, control character or invalid UTF-8
+reaches the domain); an unexpected error answers `internal_error` with a reference to the
+log line, never its text.
 """
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import RpcProxy
 
 import carekit.contracts.activities  # noqa: F401  (the events our handlers validate)
 import carekit.contracts.notifications  # noqa: F401
 import carekit.contracts.pairing  # noqa: F401
 import carekit.contracts.registry  # noqa: F401
-from carekit.errors import load_or_raise
 from carekit.events.handler import subscribe
 from carekit.events.outbox import Outbox
 from carekit.mongo import Database
+from carekit.rpc import load_arguments, rpc, validated
 from carekit.service import CareService
 from notifications import projection, queries, schemas, settings, sweep
 from notifications import storage as st
@@ -34,10 +39,6 @@ VISIT_OWNS = (st.CARE_RECORDS, st.FOLLOW_UPS, st.CHILDREN)
 DIARY_OWNS, ACTIVITY_OWNS = (st.DIARY, st.CHILDREN), (st.ACTIVITIES,)
 POLICY_OWNS, PRIORITY_OWNS = (st.PAIRING_POLICIES,), (st.PRIORITY,)
 ROTA_OWNS, SWAP_OWNS = (st.ROTAS,), (st.DUTY_SWAPS,)
-
-
-def _load(schema, payload):
-    return load_or_raise(schema, payload if payload is not None else {})
 
 
 class NotificationsService(CareService):
@@ -63,75 +64,87 @@ class NotificationsService(CareService):
 
     # -- inbox -----------------------------------------------------------------------------------
     @rpc
+    @validated(payload=schemas.InboxQuery)
     def inbox(self, payload):
-        return queries.inbox(self.db, _load(schemas.InboxQuery(), payload))
+        return queries.inbox(self.db, payload)
 
     @rpc
+    @validated(payload=schemas.RecipientInput)
     def unread_count(self, payload):
-        return queries.unread_count(self.db, _load(schemas.RecipientInput(), payload))
+        return queries.unread_count(self.db, payload)
 
     @rpc
+    @validated(payload=schemas.MarkRead)
     def mark_read(self, payload):
-        return queries.mark_read(self.db, _load(schemas.MarkRead(), payload))
+        return queries.mark_read(self.db, payload)
 
     @rpc
+    @validated(payload=schemas.DeliveryLogQuery)
     def delivery_log(self, payload):
-        return queries.delivery_log(self.db, _load(schemas.DeliveryLogQuery(), payload))
+        return queries.delivery_log(self.db, payload)
 
     # -- settings ----------------------------------------------------------------------------------
     @rpc
+    @validated(payload=schemas.RecipientInput)
     def get_preferences(self, payload):
-        return settings.get_preferences(self.db, _load(schemas.RecipientInput(), payload))
+        return settings.get_preferences(self.db, payload)
 
     @rpc
+    @validated(payload=schemas.PreferencesInput)
     def set_preferences(self, payload):
-        return settings.set_preferences(self.db, _load(schemas.PreferencesInput(), payload))
+        return settings.set_preferences(self.db, payload)
 
     @rpc
+    @validated(payload=schemas.CountyInput)
     def get_county_rules(self, payload):
-        return settings.get_county_rules(self.db,
-                                         _load(schemas.CountyInput(), payload)["county_id"])
+        return settings.get_county_rules(self.db, payload["county_id"])
 
     @rpc
+    @validated(payload=schemas.CountyRulesInput)
     def set_county_rules(self, payload):
-        return settings.set_county_rules(self.db, _load(schemas.CountyRulesInput(), payload))
+        return settings.set_county_rules(self.db, payload)
 
     @rpc
+    @validated(payload=schemas.CountyTemplateInput)
     def set_county_template(self, payload):
-        return settings.set_county_template(self.db,
-                                            _load(schemas.CountyTemplateInput(), payload))
+        return settings.set_county_template(self.db, payload)
 
     @rpc
+    @validated(payload=schemas.TemplatePreview)
     def preview_template(self, payload):
-        return settings.preview_template(self.db, _load(schemas.TemplatePreview(), payload))
+        return settings.preview_template(self.db, payload)
 
     @rpc
+    @validated(payload=schemas.ParentSummaryInput)
     def set_parent_summary(self, payload):
-        return settings.set_parent_summary(self.db, _load(schemas.ParentSummaryInput(), payload),
-                                           self.clock.now())
+        return settings.set_parent_summary(self.db, payload, self.clock.now())
 
     # -- other bureaus' webhooks (notifications.bureaus; the county's administrator) -----------
     @rpc
     def register_bureau_webhook(self, payload):
+        # not @validated: whether http:// is allowed is this container's setting
         schema = bureau_schemas.WebhookSchema(allow_http=self.bureau_hooks.allow_http)
-        return webhooks.register(self.db, self.bureau_hooks, _load(schema, payload))
+        payload = load_arguments({"payload": schema}, {"payload": payload})["payload"]
+        return webhooks.register(self.db, self.bureau_hooks, payload)
 
     @rpc
+    @validated(payload=bureau_schemas.BureauSchema)
     def remove_bureau_webhook(self, payload):
-        return webhooks.remove(self.db, _load(bureau_schemas.BureauSchema(), payload))
+        return webhooks.remove(self.db, payload)
 
     @rpc
     def bureau_webhooks(self):
         return webhooks.listing(self.db)
 
     @rpc
+    @validated(payload=bureau_schemas.ParkedPageSchema)
     def parked_bureau_webhooks(self, payload):
-        return webhooks.parked_page(self.db, _load(bureau_schemas.ParkedPageSchema(), payload))
+        return webhooks.parked_page(self.db, payload)
 
     @rpc
+    @validated(payload=bureau_schemas.RequeueSchema)
     def requeue_bureau_webhooks(self, payload):
-        return webhooks.requeue(self.db, self.bureau_hooks,
-                                _load(bureau_schemas.RequeueSchema(), payload))
+        return webhooks.requeue(self.db, self.bureau_hooks, payload)
 
     # -- registry ----------------------------------------------------------------------------------
     @subscribe("registry", "SchoolRegistered", owns=SCHOOL_OWNS)

@@ -1,8 +1,11 @@
 """Every RPC argument of the reporting service, validated here (marshmallow): a refusal
-names the field, a stable code and a Chinese message (carekit.errors), and changes nothing."""
+names the field, a stable code and a Chinese message (carekit.errors), and changes nothing.
+Ids and text are carekit.rpc's fields (the shared id shape; no control characters or invalid
+UTF-8); the service then screens every payload (carekit.rpc.validated)."""
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates, validates_schema
 
 from carekit.errors import invalid
+from carekit.rpc import Id, Text
 from reporting.terms import parse_term
 
 SCOPES = ("county", "township", "school", "class")
@@ -11,7 +14,7 @@ FORMATS = ("docx", "pdf")
 REPORT_KINDS = ("statistics", "summary")
 MAX_RANGE_DAYS = 800
 
-_id = dict(required=True, validate=validate.Length(min=1, max=64, error="bad_id|编号长度应为 1 到 64"))
+_id = dict(required=True)
 
 
 class Strict(Schema):
@@ -20,7 +23,7 @@ class Strict(Schema):
 
 
 def _term_field(**kwargs):
-    return fields.String(validate=validate.Length(max=20), **kwargs)
+    return Text(max_length=20, **kwargs)
 
 
 def _check_term(value):
@@ -29,7 +32,7 @@ def _check_term(value):
 
 
 class TermInput(Strict):
-    county_id = fields.String(**_id)
+    county_id = Id(**_id)
     term = _term_field(required=True)
     starts_on = fields.Date(required=True)
     ends_on = fields.Date(required=True)
@@ -40,7 +43,7 @@ class TermInput(Strict):
 
 
 class TermRef(Strict):
-    county_id = fields.String(**_id)
+    county_id = Id(**_id)
     term = _term_field(required=True)
 
     @validates("term")
@@ -49,18 +52,18 @@ class TermRef(Strict):
 
 
 class CountyRef(Strict):
-    county_id = fields.String(**_id)
+    county_id = Id(**_id)
 
 
 class TermOn(Strict):
-    county_id = fields.String(**_id)
+    county_id = Id(**_id)
     on = fields.Date(required=True)
 
 
 class Period(Strict):
     """A scope and a period: a term of the county's calendar, or a date range."""
     scope = fields.String(required=True, validate=validate.OneOf(SCOPES))
-    scope_id = fields.String(**_id)
+    scope_id = Id(**_id)
     term = _term_field(load_default=None, allow_none=True)
     date_from = fields.Date(load_default=None, allow_none=True)
     date_to = fields.Date(load_default=None, allow_none=True)
@@ -86,11 +89,11 @@ class Period(Strict):
 
 
 class ParagraphInput(Strict):
-    school_id = fields.String(**_id)
+    school_id = Id(**_id)
     term = _term_field(required=True)
     section = fields.String(required=True, validate=validate.OneOf(SECTIONS))
-    text = fields.String(required=True, validate=validate.Length(max=4000))
-    by = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
+    text = Text(required=True, max_length=4000, multiline=True)
+    by = Text(load_default=None, allow_none=True, max_length=64)
 
     @validates("term")
     def _term(self, value, **_):
@@ -98,7 +101,7 @@ class ParagraphInput(Strict):
 
 
 class ParagraphsRef(Strict):
-    school_id = fields.String(**_id)
+    school_id = Id(**_id)
     term = _term_field(required=True)
 
     @validates("term")
@@ -108,7 +111,7 @@ class ParagraphsRef(Strict):
 
 class ReportRequest(Period):
     kind = fields.String(required=True, validate=validate.OneOf(REPORT_KINDS))
-    by = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
+    by = Text(load_default=None, allow_none=True, max_length=64)
 
     @validates_schema
     def _statistics_scope(self, data, **_):
@@ -117,9 +120,9 @@ class ReportRequest(Period):
 
 
 class JobRef(Strict):
-    report_id = fields.String(**_id)
+    report_id = Id(**_id)
 
 
 class FileRef(Strict):
-    report_id = fields.String(**_id)
+    report_id = Id(**_id)
     format = fields.String(required=True, validate=validate.OneOf(FORMATS + ("xlsx",)))

@@ -2,7 +2,6 @@
 school, township and county for a term or a date range, the 统计表 (.xlsx) and the semester
 工作总结 (.docx, .pdf) made as jobs. Thin: handlers feed projection.py, RPCs validate their
 argument (schemas.py) and call the domain modules. See README.md."""
-from nameko.rpc import rpc
 
 import carekit.contracts.activities  # noqa: F401  (the events our handlers validate)
 import carekit.contracts.notifications  # noqa: F401
@@ -10,10 +9,10 @@ import carekit.contracts.pairing  # noqa: F401
 import carekit.contracts.registry  # noqa: F401
 import carekit.contracts.reporting  # noqa: F401
 from carekit.clock import utc_now
-from carekit.errors import load_or_raise
 from carekit.events.handler import subscribe
 from carekit.events.outbox import Outbox
 from carekit.mongo import Database
+from carekit.rpc import rpc, validated
 from carekit.service import CareService
 from reporting import dashboard, jobs, paragraphs, projection, schemas, terms
 from reporting import storage as st
@@ -29,10 +28,6 @@ GROUPS = (st.DIARY, st.ACTIVITIES, st.AWARDS, st.ASSESSMENTS)
 DUTY = (st.DUTY_ROTAS, st.DUTY_SESSIONS, st.SUPPLIES, st.RADIO)
 
 
-def _load(schema, payload):
-    return load_or_raise(schema, payload if payload is not None else {})
-
-
 class ReportingService(CareService):
     name = "reporting"
     db = Database(indexes=st.INDEXES)
@@ -41,57 +36,62 @@ class ReportingService(CareService):
 
     # -- term calendar --------------------------------------------------------------------------
     @rpc
+    @validated(payload=schemas.TermInput)
     def set_term(self, payload):
-        return terms.set_term(self.db, _load(schemas.TermInput(), payload), utc_now())
+        return terms.set_term(self.db, payload, utc_now())
 
     @rpc
+    @validated(payload=schemas.TermRef)
     def delete_term(self, payload):
-        data = _load(schemas.TermRef(), payload)
-        return terms.delete_term(self.db, data["county_id"], data["term"])
+        return terms.delete_term(self.db, payload["county_id"], payload["term"])
 
     @rpc
+    @validated(payload=schemas.CountyRef)
     def list_terms(self, payload):
-        return terms.list_terms(self.db, _load(schemas.CountyRef(), payload)["county_id"])
+        return terms.list_terms(self.db, payload["county_id"])
 
     @rpc
+    @validated(payload=schemas.TermOn)
     def term_on(self, payload):
-        data = _load(schemas.TermOn(), payload)
-        return terms.term_on(self.db, data["county_id"], data["on"])
+        return terms.term_on(self.db, payload["county_id"], payload["on"])
 
     # -- figures -------------------------------------------------------------------------------------
     @rpc
+    @validated(payload=schemas.Period)
     def figures(self, payload):
-        return dashboard.figures(self.db, _load(schemas.Period(), payload), self.caller)
+        return dashboard.figures(self.db, payload, self.caller)
 
     @rpc
+    @validated(payload=schemas.Period)
     def dashboard(self, payload):
-        return dashboard.dashboard(self.db, _load(schemas.Period(), payload), self.caller)
+        return dashboard.dashboard(self.db, payload, self.caller)
 
     # -- the school's own paragraphs of its work summary -----------------------------------------------
     @rpc
+    @validated(payload=schemas.ParagraphInput)
     def set_paragraph(self, payload):
-        return paragraphs.set_paragraph(self.db, _load(schemas.ParagraphInput(), payload),
-                                        self.caller, utc_now())
+        return paragraphs.set_paragraph(self.db, payload, self.caller, utc_now())
 
     @rpc
+    @validated(payload=schemas.ParagraphsRef)
     def paragraphs(self, payload):
-        return paragraphs.of_school(self.db, _load(schemas.ParagraphsRef(), payload),
-                                    self.caller)
+        return paragraphs.of_school(self.db, payload, self.caller)
 
     # -- reports (statistics table, work summary) --------------------------------------------------------
     @rpc
+    @validated(payload=schemas.ReportRequest)
     def request_report(self, payload):
-        return jobs.request(self.db, _load(schemas.ReportRequest(), payload), self.caller,
-                            utc_now())
+        return jobs.request(self.db, payload, self.caller, utc_now())
 
     @rpc
+    @validated(payload=schemas.JobRef)
     def report_status(self, payload):
-        return jobs.status(self.db, _load(schemas.JobRef(), payload)["report_id"], self.caller)
+        return jobs.status(self.db, payload["report_id"], self.caller)
 
     @rpc
+    @validated(payload=schemas.FileRef)
     def download_report(self, payload):
-        data = _load(schemas.FileRef(), payload)
-        return jobs.download(self.db, data["report_id"], data["format"], self.caller)
+        return jobs.download(self.db, payload["report_id"], payload["format"], self.caller)
 
     def _feed(self, event):
         projection.apply(self.db, event.id, event.name, event.data)

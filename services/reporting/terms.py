@@ -10,7 +10,7 @@ from datetime import date
 from carekit.errors import NotFound, ValidationFailed
 from reporting import storage as st
 
-TERM_PATTERN = re.compile(r"^(\d{4})-(\d{4})-([12])$")
+TERM_PATTERN = re.compile(r"^(\d{4})-(\d{4})-([12])\Z")  # \Z: `$` lets "…-1\n" through
 MAX_TERM_DAYS = 220
 
 

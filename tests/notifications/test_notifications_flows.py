@@ -168,7 +168,10 @@ def test_county_rules_templates_and_inbox_rpcs(network):
 BAD = [
     ("inbox", {"recipient_type": "boss", "recipient_id": "t1"}, "recipient_type", "not_allowed"),
     ("inbox", {"recipient_type": "staff", "recipient_id": {"$ne": 1}}, "recipient_id",
-     "not_string"),
+     "bad_id"),
+    ("inbox", {"recipient_type": "staff", "recipient_id": "k1.father"}, "recipient_id",
+     "bad_id"),
+    ("inbox", {"recipient_type": "parent", "recipient_id": "k1"}, "recipient_id", "bad_id"),
     ("inbox", {"recipient_type": "staff", "recipient_id": "t1", "limit": 1000}, "limit",
      "out_of_range"),
     ("inbox", {"recipient_type": "staff", "recipient_id": "t1", "cursor": "@@"}, "cursor",
@@ -184,7 +187,7 @@ BAD = [
         "quiet_start": "25:00"}}}, "changes.schedule.quiet_start", "bad_time"),
     ("set_county_rules", {"county_id": "c1", "by": "u", "changes": {"contact_overdue": {
         "cadence": {"talk": {"every_days": 7, "per_semester_by_day": 3}}}}},
-     "changes.contact_overdue.cadence.talk.value", "one_cadence"),
+     "changes.contact_overdue.cadence.talk", "one_cadence"),
     ("set_parent_summary", {"child_id": "k1", "relations": ["uncle"], "by": "u"},
      "relations.0", "not_allowed"),
 ]

@@ -63,4 +63,4 @@ def test_wrong_terms_are_refused_by_field_and_change_nothing(reporting):
         assert all(e["message"] for e in error["errors"])
     assert list(service.db.terms.find({}, {"updated_at": 0})) == before
     fields, _ = refused(svc.list_terms, {"county_id": {"$gt": ""}})
-    assert ("county_id", "not_string") in fields
+    assert ("county_id", "bad_id") in fields

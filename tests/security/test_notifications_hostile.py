@@ -2,12 +2,10 @@
 service with county rules, preferences and a bureau webhook already set: each variant refused
 with `validation_failed` naming the field, nothing changed.
 
-Expected to fail until notifications validates like the registry (issue 9 §5; notifications
-is not the security branch's to change): text with NUL or a lone surrogate is accepted or
-answers the raw UnicodeEncodeError, ids with a trailing newline pass `^...$` regexes, a
-fractional `limit` is truncated, and `by` takes any text."""
-import pytest
-
+These once got through (fixed by carekit.rpc.validated and its fields in notifications'
+schemas): text with NUL or a lone surrogate (answered with the raw UnicodeEncodeError), ids
+with a trailing newline (`^...$` regexes), a fractional `limit` or `expected_version`
+(truncated), `by` taking any text."""
 from carekit.testing import hostile
 from notifications.service import NotificationsService
 
@@ -46,8 +44,6 @@ def test_every_notifications_rpc_has_a_sample():
         set(samples())
 
 
-@pytest.mark.xfail(reason="notifications RPC validation: findings listed in the module "
-                   "docstring, for the notifications owner", strict=False)
 def test_the_shared_hostile_corpus_against_every_notifications_rpc(
         make_config, run_service, rpc, mongo_client):
     config = make_config("notifications", NOTIFY_TICK_SECONDS="3600")

@@ -5,15 +5,17 @@ from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from carekit.bureaus.broker import BUREAU_NAME
 from carekit.errors import invalid
+from carekit.rpc import Text
 
-_bureau = dict(required=True, validate=validate.Regexp("^" + BUREAU_NAME.pattern + "$"))
-EVENT_ID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+# \Z, not $: `$` also matches before a final newline
+_bureau = dict(required=True, validate=validate.Regexp(BUREAU_NAME.pattern + r"\Z"))
+EVENT_ID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z"
 PAGE = 100
 
 
 class WebhookSchema(Schema):
     bureau = fields.String(**_bureau)
-    url = fields.String(required=True, validate=validate.Length(min=10, max=500))
+    url = Text(required=True, min_length=10, max_length=500)
     generation = fields.Integer(required=True, strict=True,
                                 validate=validate.Range(min=1, max=2 ** 53))
 
@@ -37,7 +39,7 @@ class BureauSchema(Schema):
 class ParkedPageSchema(Schema):
     bureau = fields.String(**_bureau)
     after = fields.String(load_default=None, allow_none=True,
-                          validate=validate.Regexp(r"^[0-9]{20}:[0-9a-f-]{36}$"))
+                          validate=validate.Regexp(r"[0-9]{20}:[0-9a-f-]{36}\Z"))
     limit = fields.Integer(load_default=PAGE, strict=True, validate=validate.Range(min=1,
                                                                                   max=PAGE))
 
