@@ -13,11 +13,7 @@ from carekit.errors import ValidationFailed
 # A phone's clock may run a little ahead of ours; "in the future" allows for that.
 CLOCK_SKEW = timedelta(minutes=5)
 
-CARE_KIND_LABELS = {
-    "home_visit": "家访", "talk": "谈心", "parent_call": "电话联系",
-    "family_video_call": "亲情电话", "study_guidance": "学习指导", "counselling": "心理辅导",
-    "aid": "资助", "gift": "赠送礼物", "birthday": "过生日", "behaviour_followup": "行为矫正跟进",
-}
+CARE_KIND_LABELS = contract.CARE_KIND_LABELS
 BY_ROLE_LABELS = {"mentor": "帮扶教师", "proxy_parent": "代理家长", "other": "非结对人员"}
 FLAG_LABELS = {"not_paired": "记录人不是该儿童当时的帮扶教师或代理家长",
                "author_inactive": "记录人已离职或不再服务"}
@@ -25,13 +21,7 @@ DIARY_TOPIC_LABELS = {"study": "学习", "mood": "情绪", "behaviour": "行为"
 AID_FORM_LABELS = {"money": "资金", "goods": "物资"}
 DONOR_TYPE_LABELS = {"school": "学校", "government": "政府部门", "enterprise": "企业",
                      "society": "社会团体", "individual": "个人", "other": "其他"}
-ACTIVITY_KIND_LABELS = {
-    "theme_meeting": "主题班队会", "festival": "节日活动", "competition": "比赛",
-    "reading": "读书活动", "book_donation": "图书角捐赠", "radio": "校园广播",
-    "after_school": "课后活动", "parent_meeting": "家长会", "seminar": "研讨会/座谈会（旧）",
-    "class_birthday": "集体生日会", "children_forum": "座谈会", "staff_seminar": "研讨会/经验交流",
-    "practice": "实践活动",
-}
+ACTIVITY_KIND_LABELS = contract.ACTIVITY_KIND_LABELS
 # `seminar` mixed the children's forum with the staff's seminar: kept for what was recorded
 # with it, no longer scheduled.
 RETIRED_KINDS = {"seminar": "请改选“座谈会”（儿童）或“研讨会/经验交流”（教职工）"}

@@ -9,20 +9,16 @@ from pathlib import Path
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
+from carekit.contracts.activities import ACTIVITY_KIND_LABELS, CARE_KIND_LABELS
 from carekit.contracts.pairing import END_REASONS
 from notifications.policy import RULE_NAMES
 
 FOLDER = Path(__file__).with_name("templates")
 MAX_LENGTH = 2000
 
-KIND_LABELS = {"home_visit": "家访", "talk": "谈心", "parent_call": "电话联系",
-               "family_video_call": "亲情电话", "study_guidance": "学习指导",
-               "counselling": "心理辅导", "aid": "资助", "gift": "赠送礼物", "birthday": "过生日",
-               "behaviour_followup": "行为矫正跟进", "diary": "成长日记"}
+KIND_LABELS = dict(CARE_KIND_LABELS, diary="成长日记")
 PAIRING_LABELS = {"mentor": "帮扶教师", "buddy": "手拉手好朋友", "proxy_parent": "代理家长"}
-ACTIVITY_LABELS = {"theme_meeting": "主题班队会", "festival": "节日活动", "competition": "比赛",
-                   "reading": "读书活动", "book_donation": "图书角捐赠", "radio": "校园广播",
-                   "after_school": "课后活动", "parent_meeting": "家长会", "seminar": "研讨会"}
+ACTIVITY_LABELS = ACTIVITY_KIND_LABELS
 PERIOD_LABELS = {"noon": "午间", "after_school": "下午课后"}
 
 # What each rule's template can use, with sample values for checking a county's text.

@@ -3,10 +3,10 @@ from types import SimpleNamespace
 
 import eventlet
 from nameko.extensions import DependencyProvider
-from nameko.timer import Timer
 
 from carekit.logs import get_logger
 from carekit.mongo import MongoConnection
+from carekit.timers import timer_every
 from notifications import channels
 from notifications.delivery import ContactsUnavailable
 
@@ -15,17 +15,8 @@ CONTACTS_TIMEOUT_SECONDS = 15
 ACTOR = "service:notifications"
 
 
-class Tick(Timer):
-    """A timer whose interval is the NOTIFY_TICK_SECONDS setting (fast in tests)."""
-
-    def __init__(self, **kwargs):
-        super().__init__(interval=30, **kwargs)
-
-    def setup(self):
-        self.interval = float(self.container.config.get("NOTIFY_TICK_SECONDS") or 30)
-
-
-tick = Tick.decorator
+# the sweep and the dispatch run on a timer whose interval is NOTIFY_TICK_SECONDS (fast in tests)
+tick = timer_every("NOTIFY_TICK_SECONDS", 30)
 
 
 class Delivery(DependencyProvider):

@@ -1,4 +1,5 @@
 """Chinese labels of the codes the events carry (what people read in tables and summaries)."""
+from carekit.contracts.activities import ACTIVITY_KIND_LABELS, CARE_KIND_LABELS
 
 LEFT_BEHIND_TYPES = {"both_parents_away": "父母均外出", "father_away": "父亲外出",
                      "mother_away": "母亲外出"}
@@ -7,16 +8,9 @@ GUARDIAN_SITUATIONS = {"elderly": "年老", "weak": "体弱", "sick": "患病", 
 GUARDIAN_RELATIONS = {"grandparent": "祖父母", "relative": "其他亲属", "unknown": "未登记"}
 LITERACY = {"literate": "识字", "semi_literate": "半文盲", "illiterate": "文盲",
             "unknown": "未登记"}
-CARE_KINDS = {"home_visit": "家访", "talk": "谈心", "parent_call": "电话联系",
-              "family_video_call": "亲情电话", "study_guidance": "学习指导",
-              "counselling": "心理辅导", "aid": "资助", "gift": "赠送礼物",
-              "birthday": "过生日", "behaviour_followup": "行为矫正跟进"}
-ACTIVITY_KINDS = {"theme_meeting": "主题班队会", "festival": "节日活动", "competition": "比赛",
-                  "reading": "读书活动", "book_donation": "图书角捐赠", "radio": "校园广播",
-                  "after_school": "课后活动", "parent_meeting": "家长会",
-                  "seminar": "研讨会/座谈会", "class_birthday": "集体生日会",
-                  "children_forum": "座谈会", "staff_seminar": "研讨会/经验交流",
-                  "practice": "实践活动"}
+CARE_KINDS = CARE_KIND_LABELS
+# a summary names the retired mixed kind without the "(旧)" the pages show
+ACTIVITY_KINDS = dict(ACTIVITY_KIND_LABELS, seminar="研讨会/座谈会")
 AWARD_LEVELS = {"class": "班级", "school": "校级", "township": "乡镇级", "county": "县级",
                 "city": "市级", "province": "省级", "national": "国家级"}
 DONOR_TYPES = {"school": "学校", "government": "政府", "enterprise": "企业", "society": "社会",

@@ -1,7 +1,8 @@
 """nameko parts of the reporting service: who is calling (the gateway's context), and the
 timer that runs report jobs."""
 from nameko.extensions import DependencyProvider
-from nameko.timer import Timer
+
+from carekit.timers import timer_every
 
 
 class Caller(DependencyProvider):
@@ -12,14 +13,5 @@ class Caller(DependencyProvider):
         return dict(worker_ctx.context_data or {})
 
 
-class JobTick(Timer):
-    """Looks for queued report jobs every REPORT_TICK_SECONDS (default 1)."""
-
-    def __init__(self, **kwargs):
-        super().__init__(interval=1, **kwargs)
-
-    def setup(self):
-        self.interval = float(self.container.config.get("REPORT_TICK_SECONDS") or 1)
-
-
-job_tick = JobTick.decorator
+# looks for queued report jobs every REPORT_TICK_SECONDS (default 1)
+job_tick = timer_every("REPORT_TICK_SECONDS", 1)

@@ -89,6 +89,20 @@ ACTIVITY_KINDS_V1 = ("theme_meeting", "festival", "competition", "reading", "boo
 # the staff's seminar / experience exchange (研讨会/经验交流) apart, practice activities (送微笑).
 ACTIVITY_KINDS = ACTIVITY_KINDS_V1 + ("class_birthday", "children_forum", "staff_seminar",
                                       "practice")
+# What people read for the codes above (reminders, pages, reports): one table for every
+# consumer, so a new kind is named everywhere at once.
+CARE_KIND_LABELS = {
+    "home_visit": "家访", "talk": "谈心", "parent_call": "电话联系",
+    "family_video_call": "亲情电话", "study_guidance": "学习指导", "counselling": "心理辅导",
+    "aid": "资助", "gift": "赠送礼物", "birthday": "过生日", "behaviour_followup": "行为矫正跟进",
+}
+ACTIVITY_KIND_LABELS = {
+    "theme_meeting": "主题班队会", "festival": "节日活动", "competition": "比赛",
+    "reading": "读书活动", "book_donation": "图书角捐赠", "radio": "校园广播",
+    "after_school": "课后活动", "parent_meeting": "家长会", "seminar": "研讨会/座谈会（旧）",
+    "class_birthday": "集体生日会", "children_forum": "座谈会", "staff_seminar": "研讨会/经验交流",
+    "practice": "实践活动",
+}
 BIRTHDAY_TOKENS = ("cards", "wishes", "gifts")
 GUEST_ROLES = ("expert", "leader", "other")
 ATTENDANCE = ("present", "absent", "excused")
