@@ -16,7 +16,7 @@ GROUPS_NAMED=(
   "tests/kit"
   "tests/pairing tests/registry services"
   "tests/activities tests/notifications tests/security"
-  "tests/gateway tests/webui"
+  "tests/gateway"
 )
 rest=(tests)
 for group in "${GROUPS_NAMED[@]}"; do
