@@ -11,6 +11,7 @@ from datetime import date, timedelta
 import eventlet
 import pytest
 
+from carekit.testing.plugin import wait_for
 from registry import rotate_keys
 from registry.identity import compose_national_id
 from registry.pii import Vault
@@ -95,6 +96,8 @@ def test_rotation_while_serving_reads_resumable_and_idempotent(county_under_old_
                 wrong.append(i)
     done = False
     readers = [eventlet.spawn(reader)]  # (one: a proxy serves one greenthread)
+    wait_for(lambda: len(reads) >= 3, message="reads under way before the rotation")
+    before = len(reads)
     for name in ("CARE_ENV", "AMQP_URI", "MONGO_URI", "MONGO_DATABASE", "PII_ENCRYPTION_KEY",
                  "PII_HASH_KEY", "PII_CIPHER"):
         monkeypatch.setenv(name, str(config[name]))
@@ -106,7 +109,8 @@ def test_rotation_while_serving_reads_resumable_and_idempotent(county_under_old_
     report = json.loads(out.getvalue())
     assert report["cipher"] == "sm4-gcm"
     assert report["collections"]["children"]["resealed"] + first["resealed"] == FILES
-    assert len(reads) > 20 and wrong == []
+    # reads kept being answered, right, while the command ran (how many depends on the machine)
+    assert len(reads) > before and wrong == []
 
     # every value now opens with the new key alone, hashes are the new suite's
     for doc in db.children.find({"_id": {"$regex": "^file"}}):
