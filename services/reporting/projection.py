@@ -142,20 +142,19 @@ def _priority_version(day, withdrawn):
     return day.toordinal() * 2 + (1 if withdrawn else 0)
 
 
-def priority_recommended(db, data):
+def _priority(db, data, on, withdrawn):
     for child_id in data["child_ids"]:
-        upsert_if_newer(db[st.PRIORITY], child_id,
-                        _priority_version(data["recommended_on"], False), {
-                            "class_id": data["class_id"], "school_id": data["school_id"],
-                            "recommended": True, "on": _day(data["recommended_on"])})
+        upsert_if_newer(db[st.PRIORITY], child_id, _priority_version(on, withdrawn), {
+            "class_id": data["class_id"], "school_id": data["school_id"],
+            "recommended": not withdrawn, "on": _day(on)})
+
+
+def priority_recommended(db, data):
+    _priority(db, data, data["recommended_on"], withdrawn=False)
 
 
 def priority_withdrawn(db, data):
-    for child_id in data["child_ids"]:
-        upsert_if_newer(db[st.PRIORITY], child_id,
-                        _priority_version(data["withdrawn_on"], True), {
-                            "class_id": data["class_id"], "school_id": data["school_id"],
-                            "recommended": False, "on": _day(data["withdrawn_on"])})
+    _priority(db, data, data["withdrawn_on"], withdrawn=True)
 
 
 def _pairing_fields(data, kind, partner_id):
